@@ -1,0 +1,386 @@
+//! Every cargo invocation of the runner: building an exercise's harness binary, warming up
+//! the shared dependency build, and reading cargo's JSON messages. Only this file starts cargo.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use tokio::process::Command;
+
+use crate::process::{self, Limits};
+use crate::workbook::Workbook;
+
+/// The package whose binaries compile each exercise with its checks.
+pub const CHECKS_PACKAGE: &str = "checks";
+
+/// A warm build of one small binary takes well under a second; this much means something is
+/// wrong (or the dependencies are being built from scratch, which the warm-up covers).
+pub const COMPILE_TIME_LIMIT: Duration = Duration::from_secs(180);
+
+/// Building tokio and friends from nothing on a slow machine.
+const WARM_UP_TIME_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// Compiler output beyond this is cut (a runaway macro can print megabytes).
+const OUTPUT_CAP: usize = 4 * 1024 * 1024;
+
+const NO_CARGO: &str = "asynclings builds exercises with cargo, and could not start it: install \
+     Rust with rustup (which provides cargo) and make sure `cargo` is on your PATH";
+
+/// The cargo program: the one that started us when run through `cargo run`, else `cargo`.
+fn cargo_program() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
+}
+
+/// The target directory for exercise builds. It is separate from the runner's own so that an
+/// editor's `cargo check` (rust-analyzer) and an exercise build never wait for each other's lock.
+pub fn target_dir(wb: &Workbook) -> PathBuf {
+    match std::env::var_os("ASYNCLINGS_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => wb.root.join("target").join("asynclings"),
+    }
+}
+
+fn cargo(wb: &Workbook, subcommand: &str) -> Command {
+    let mut cmd = Command::new(cargo_program());
+    cmd.current_dir(&wb.root)
+        .arg(subcommand)
+        .arg("--target-dir")
+        .arg(target_dir(wb))
+        .env("CARGO_TERM_PROGRESS_WHEN", "never");
+    cmd
+}
+
+/// One compiler message, as rustc reports it in JSON.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Diagnostic {
+    pub level: String,
+    pub message: String,
+    pub code: Option<DiagnosticCode>,
+    /// rustc's own rendering, with ANSI colors.
+    pub rendered: Option<String>,
+    #[serde(default)]
+    pub spans: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub children: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DiagnosticCode {
+    pub code: String,
+}
+
+impl Diagnostic {
+    pub fn is_error(&self) -> bool {
+        self.level == "error" || self.level == "error: internal compiler error"
+    }
+}
+
+/// How a build ended.
+#[derive(Debug)]
+pub struct Build {
+    pub success: bool,
+    pub timed_out: bool,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The built executable (the test binary when building for tests).
+    pub executable: Option<PathBuf>,
+    /// cargo's own stderr: manifest errors and the like, when there are no diagnostics.
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+enum Message {
+    CompilerMessage {
+        message: Diagnostic,
+    },
+    CompilerArtifact {
+        package_id: String,
+        target: ArtifactTarget,
+        executable: Option<PathBuf>,
+        fresh: bool,
+    },
+    BuildScriptExecuted {},
+    BuildFinished {
+        success: bool,
+    },
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+struct ArtifactTarget {
+    name: String,
+}
+
+/// Builds binary `bin` of the checks package: as a test binary when `test`, else as a program.
+pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
+    let mut cmd = if test {
+        let mut cmd = cargo(wb, "test");
+        cmd.arg("--no-run");
+        cmd
+    } else {
+        cargo(wb, "build")
+    };
+    cmd.args(["--package", CHECKS_PACKAGE, "--bin", bin])
+        .arg("--message-format=json-diagnostic-rendered-ansi");
+    let mut diagnostics = Vec::new();
+    let mut executable = None;
+    let mut success = false;
+    let finished = process::run(cmd, Limits { time: COMPILE_TIME_LIMIT, output_bytes: OUTPUT_CAP }, |line| {
+        match serde_json::from_str::<Message>(line) {
+            Ok(Message::CompilerMessage { message }) => diagnostics.push(message),
+            Ok(Message::CompilerArtifact { target, executable: Some(exe), .. })
+                if target.name == bin =>
+            {
+                executable = Some(exe);
+            }
+            Ok(Message::BuildFinished { success: ok }) => success = ok,
+            _ => {}
+        }
+    })
+    .await
+    .map_err(|err| cargo_start_error(err))?;
+    Ok(Build {
+        success: success && finished.success(),
+        timed_out: finished.timed_out(),
+        diagnostics: diagnostics.into_iter().map(|d| tidy_diagnostic(d, &wb.root)).collect(),
+        executable,
+        stderr: finished.stderr_text(),
+        elapsed: finished.elapsed,
+    })
+}
+
+fn cargo_start_error(err: anyhow::Error) -> anyhow::Error {
+    let missing = err
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::NotFound);
+    if missing { err.context(NO_CARGO) } else { err }
+}
+
+/// Rewrites the harness's view of a path (`checks/harness/../../exercises/x.rs`) into the
+/// learner's (`exercises/x.rs`).
+fn tidy_diagnostic(mut diagnostic: Diagnostic, root: &Path) -> Diagnostic {
+    if let Some(rendered) = &mut diagnostic.rendered {
+        *rendered = tidy_paths(rendered, root);
+    }
+    diagnostic
+}
+
+/// Shortens harness-relative and absolute paths in compiler or test output.
+pub fn tidy_paths(text: &str, root: &Path) -> String {
+    let mut text = text
+        .replace("checks/harness/wrong/../../../", "")
+        .replace("checks/harness/wrong/../../", "checks/")
+        .replace("checks/harness/../../", "")
+        .replace("checks/harness/../", "checks/");
+    let root = format!("{}/", root.display());
+    if root.len() > 1 {
+        text = text.replace(&root, "");
+    }
+    text
+}
+
+/// Progress of the first, cold dependency build: `done` of about `total` compile steps.
+#[derive(Debug, Clone)]
+pub struct WarmUpProgress {
+    pub done: usize,
+    pub total: usize,
+    pub current: String,
+}
+
+/// Builds the exercises' dependencies (tokio and friends) once, into the shared target
+/// directory, calling `on_progress` as each crate finishes. Returns whether anything was built.
+pub async fn warm_up(wb: &Workbook, mut on_progress: impl FnMut(&WarmUpProgress)) -> Result<bool> {
+    let total = dependency_steps(wb).await.unwrap_or(100);
+    let mut cmd = cargo(wb, "build");
+    cmd.args(["--package", CHECKS_PACKAGE, "--lib", "--message-format=json"]);
+    let mut progress = WarmUpProgress { done: 0, total, current: String::new() };
+    let mut built_any = false;
+    let finished = process::run(cmd, Limits { time: WARM_UP_TIME_LIMIT, output_bytes: OUTPUT_CAP }, |line| {
+        match serde_json::from_str::<Message>(line) {
+            Ok(Message::CompilerArtifact { package_id, fresh, .. }) => {
+                progress.done += 1;
+                progress.current = package_name(&package_id);
+                if !fresh {
+                    built_any = true;
+                    progress.total = progress.total.max(progress.done + 1);
+                    on_progress(&progress);
+                }
+            }
+            Ok(Message::BuildScriptExecuted {}) => progress.done += 1,
+            _ => {}
+        }
+    })
+    .await
+    .map_err(cargo_start_error)?;
+    if finished.timed_out() {
+        bail!("building the exercises' dependencies took longer than {WARM_UP_TIME_LIMIT:?}");
+    }
+    if !finished.success() {
+        bail!(
+            "failed to build the exercises' dependencies (`cargo build --package {CHECKS_PACKAGE}`):\n{}",
+            finished.stderr_text().trim_end()
+        );
+    }
+    Ok(built_any)
+}
+
+fn package_name(package_id: &str) -> String {
+    // `registry+...#name@1.2.3` or `path+file:///...#name@0.0.0`
+    let (path, tail) = package_id.rsplit_once('#').unwrap_or(("", package_id));
+    match tail.split_once('@') {
+        Some((name, _version)) => name.to_owned(),
+        // `path+file:///w/checks#0.0.0`: the name is the directory's.
+        None => path.rsplit('/').next().unwrap_or(tail).to_owned(),
+    }
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<MetadataPackage>,
+    resolve: Resolve,
+}
+
+#[derive(Deserialize)]
+struct MetadataPackage {
+    id: String,
+    name: String,
+    targets: Vec<MetadataTarget>,
+}
+
+#[derive(Deserialize)]
+struct MetadataTarget {
+    kind: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    nodes: Vec<ResolveNode>,
+}
+
+#[derive(Deserialize)]
+struct ResolveNode {
+    id: String,
+    deps: Vec<ResolveDep>,
+}
+
+#[derive(Deserialize)]
+struct ResolveDep {
+    pkg: String,
+    dep_kinds: Vec<DepKind>,
+}
+
+#[derive(Deserialize)]
+struct DepKind {
+    kind: Option<String>,
+}
+
+/// About how many cargo messages building the checks package's dependencies takes: one per
+/// library, two more per build script (compiled, then run).
+async fn dependency_steps(wb: &Workbook) -> Result<usize> {
+    let host = host_triple().await?;
+    let mut cmd = Command::new(cargo_program());
+    cmd.current_dir(&wb.root).args(["metadata", "--format-version", "1", "--filter-platform", &host]);
+    let out = process::run(cmd, Limits { time: Duration::from_secs(60), output_bytes: 64 << 20 }, |_| {})
+        .await?;
+    let metadata: Metadata =
+        serde_json::from_slice(&out.stdout).context("failed to read `cargo metadata` output")?;
+    let nodes: HashMap<&str, &ResolveNode> =
+        metadata.resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let start = metadata
+        .packages
+        .iter()
+        .find(|p| p.name == CHECKS_PACKAGE)
+        .context("the workspace has no `checks` package")?;
+    let mut seen = HashSet::new();
+    let mut stack = vec![start.id.as_str()];
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(node) = nodes.get(id) {
+            for dep in &node.deps {
+                if dep.dep_kinds.iter().any(|k| k.kind.as_deref() != Some("dev")) {
+                    stack.push(&dep.pkg);
+                }
+            }
+        }
+    }
+    Ok(metadata
+        .packages
+        .iter()
+        .filter(|p| seen.contains(p.id.as_str()))
+        .map(|p| {
+            let build_script = p.targets.iter().any(|t| t.kind.iter().any(|k| k == "custom-build"));
+            if build_script { 3 } else { 1 }
+        })
+        .sum())
+}
+
+async fn host_triple() -> Result<String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let mut cmd = Command::new(rustc);
+    cmd.arg("-vV");
+    let out = process::run(cmd, Limits { time: Duration::from_secs(30), output_bytes: 1 << 16 }, |_| {})
+        .await?;
+    out.stdout_text()
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(str::to_owned)
+        .context("`rustc -vV` did not say the host")
+}
+
+/// Runs rustfmt in check mode on `file`; returns the diff when it is not formatted.
+pub async fn rustfmt_check(file: &Path) -> Result<Option<String>> {
+    let mut cmd = Command::new("rustfmt");
+    cmd.args(["--check", "--edition", "2024"]).arg(file);
+    let out = process::run(cmd, Limits { time: Duration::from_secs(60), output_bytes: 1 << 20 }, |_| {})
+        .await?;
+    Ok((!out.success()).then(|| out.stdout_text() + &out.stderr_text()))
+}
+
+/// Runs clippy with `-D warnings` on binary `bin` of the checks package (with its tests);
+/// returns the rendered warnings when there are any.
+pub async fn clippy(wb: &Workbook, bin: &str) -> Result<Option<String>> {
+    let mut cmd = cargo(wb, "clippy");
+    cmd.args(["--package", CHECKS_PACKAGE, "--bin", bin, "--profile", "test"])
+        .args(["--message-format=json-diagnostic-rendered-ansi", "--", "-D", "warnings"]);
+    let mut rendered = String::new();
+    let out = process::run(cmd, Limits { time: COMPILE_TIME_LIMIT, output_bytes: OUTPUT_CAP }, |line| {
+        if let Ok(Message::CompilerMessage { message }) = serde_json::from_str::<Message>(line)
+            && let Some(text) = &tidy_diagnostic(message, &wb.root).rendered
+        {
+            rendered += text;
+        }
+    })
+    .await?;
+    Ok((!out.success()).then(|| if rendered.is_empty() { out.stderr_text() } else { rendered }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_names_come_from_ids() {
+        assert_eq!(package_name("registry+https://example/index#tokio@1.47.0"), "tokio");
+        assert_eq!(package_name("path+file:///w/checks#0.0.0"), "checks");
+        assert_eq!(package_name("path+file:///w/checks#checks@0.0.0"), "checks");
+    }
+
+    #[test]
+    fn harness_paths_become_learner_paths() {
+        let root = Path::new("/w/book");
+        let text = "--> checks/harness/../../exercises/03_join/join1.rs:4:5\n\
+                    at checks/harness/../03_join/join1.rs:9:1\n\
+                    at /w/book/src/x.rs";
+        assert_eq!(
+            tidy_paths(text, root),
+            "--> exercises/03_join/join1.rs:4:5\nat checks/03_join/join1.rs:9:1\nat src/x.rs"
+        );
+    }
+}

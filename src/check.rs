@@ -1,0 +1,262 @@
+//! Building an exercise with its hidden checks and running them to an [`Outcome`].
+//!
+//! A pass is decided by the runner, not by the learner's process: the checks are listed before
+//! they run, and each one must be reported `ok` in libtest's log file, which the learner's
+//! output cannot write to. A `std::process::exit(0)` or a printed "test result: ok" leaves
+//! checks unreported, and that is a failure.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tokio::process::Command;
+
+use crate::cargo::{self, COMPILE_TIME_LIMIT};
+use crate::exercise::Exercise;
+use crate::outcome::{CheckFailure, ChecksFailed, CompileError, Outcome, Passed, TimedOut};
+use crate::process::{self, Limits};
+use crate::workbook::Workbook;
+
+/// What a test binary or program may print before the rest is cut.
+const RUN_OUTPUT_CAP: usize = 256 * 1024;
+
+/// Listing the checks runs no learner code; it only needs to start the binary.
+const LIST_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Builds binary `bin` (the harness of `ex`, its solution, or a wrong fix) and runs it.
+pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
+    let build = cargo::build(wb, bin, ex.test).await?;
+    if build.timed_out || !build.success {
+        return Ok(Outcome::CompileError(CompileError {
+            diagnostics: build.diagnostics,
+            cargo_stderr: cargo::tidy_paths(&build.stderr, &wb.root),
+            timed_out: build.timed_out.then_some(COMPILE_TIME_LIMIT),
+        }));
+    }
+    let warnings = build.diagnostics;
+    let exe = build
+        .executable
+        .with_context(|| format!("cargo built `{bin}` but did not say where the executable is"))?;
+    if ex.test { run_checks(wb, ex, &exe, warnings).await } else { run_program(wb, ex, &exe, warnings).await }
+}
+
+fn command(wb: &Workbook, exe: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    // Backtraces would bury the checks' messages.
+    cmd.current_dir(&wb.root).env("RUST_BACKTRACE", "0");
+    cmd
+}
+
+async fn run_program(
+    wb: &Workbook,
+    ex: &Exercise,
+    exe: &Path,
+    warnings: Vec<cargo::Diagnostic>,
+) -> Result<Outcome> {
+    let limits = Limits { time: ex.time_limit, output_bytes: RUN_OUTPUT_CAP };
+    let run = process::run(command(wb, exe), limits, |_| {}).await?;
+    let output = cargo::tidy_paths(&(run.stdout_text() + &run.stderr_text()), &wb.root);
+    Ok(match run.status {
+        None => Outcome::TimedOut(TimedOut { running: Vec::new(), limit: ex.time_limit, output }),
+        Some(status) if status.success() => {
+            Outcome::Passed(Passed { n_checks: 0, warnings, output })
+        }
+        Some(status) => Outcome::ChecksFailed(ChecksFailed {
+            failures: vec![CheckFailure {
+                name: "the program".to_owned(),
+                message: format!("exited with {status}\n{}", output.trim_end()),
+            }],
+            n_passed: 0,
+            n_checks: 1,
+        }),
+    })
+}
+
+async fn run_checks(
+    wb: &Workbook,
+    ex: &Exercise,
+    exe: &Path,
+    warnings: Vec<cargo::Diagnostic>,
+) -> Result<Outcome> {
+    let mut list = command(wb, exe);
+    list.args(["--list", "--format", "terse"]);
+    let listed = process::run(list, Limits { time: LIST_TIME_LIMIT, output_bytes: RUN_OUTPUT_CAP }, |_| {})
+        .await?;
+    if !listed.success() {
+        anyhow::bail!(
+            "failed to list the checks of `{}`: {}",
+            exe.display(),
+            listed.stderr_text().trim_end()
+        );
+    }
+    let checks = parse_list(&listed.stdout_text());
+
+    let log_dir = tempfile::tempdir().context("failed to create a temporary directory")?;
+    let log_path = log_dir.path().join("checks.log");
+    let mut run = command(wb, exe);
+    run.arg("--logfile").arg(&log_path).args(["--color", "never"]);
+    let limits = Limits { time: ex.time_limit, output_bytes: RUN_OUTPUT_CAP };
+    let finished = process::run(run, limits, |_| {}).await?;
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let results = parse_log(&log);
+    let stdout = cargo::tidy_paths(&finished.stdout_text(), &wb.root);
+
+    if finished.timed_out() {
+        let running = checks
+            .iter()
+            .filter(|name| !results.contains_key(name.as_str()))
+            .map(|name| display_name(name))
+            .collect();
+        return Ok(Outcome::TimedOut(TimedOut { running, limit: ex.time_limit, output: String::new() }));
+    }
+
+    let messages = parse_failure_messages(&stdout);
+    let mut failures = Vec::new();
+    let mut n_passed = 0;
+    for name in &checks {
+        match results.get(name.as_str()) {
+            Some(LogResult::Ok) | Some(LogResult::Ignored) => n_passed += 1,
+            Some(LogResult::Failed) => failures.push(CheckFailure {
+                name: display_name(name),
+                message: messages
+                    .get(name.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| "failed (it printed no message)".to_owned()),
+            }),
+            None => failures.push(CheckFailure {
+                name: display_name(name),
+                message: format!(
+                    "never reported a result: the test process ended early ({}). Does the code \
+                     call `std::process::exit`, or abort (a stack overflow, a double panic)?",
+                    finished.status.map_or_else(|| "killed".to_owned(), |s| s.to_string())
+                ),
+            }),
+        }
+    }
+    if failures.is_empty() && !finished.success() {
+        // Every check passed but the process still failed: report it rather than guess.
+        failures.push(CheckFailure {
+            name: "the test process".to_owned(),
+            message: format!(
+                "ended with {} after its checks passed\n{}",
+                finished.status.map_or_else(|| "no status".to_owned(), |s| s.to_string()),
+                finished.stderr_text().trim_end()
+            ),
+        });
+    }
+    if failures.is_empty() {
+        return Ok(Outcome::Passed(Passed { n_checks: checks.len(), warnings, output: String::new() }));
+    }
+    Ok(Outcome::ChecksFailed(ChecksFailed { failures, n_passed, n_checks: checks.len() }))
+}
+
+/// Test names from `--list --format terse`: lines `name: test`.
+fn parse_list(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogResult {
+    Ok,
+    Failed,
+    Ignored,
+}
+
+/// libtest's log file: one line per finished test, `ok name`, `failed name` or `ignored name`.
+// `--logfile` is deprecated in libtest but still the one stable channel that the test's own
+// output cannot write into; if it goes, every check reads as unreported, never as passed.
+fn parse_log(log: &str) -> HashMap<&str, LogResult> {
+    log.lines()
+        .filter_map(|line| {
+            let (result, name) = line.split_once(' ')?;
+            let result = match result {
+                "ok" => LogResult::Ok,
+                "failed" => LogResult::Failed,
+                "ignored" => LogResult::Ignored,
+                _ => return None,
+            };
+            Some((name, result))
+        })
+        .collect()
+}
+
+/// The `---- name stdout ----` sections of libtest's report, cleaned of libtest's own notes.
+fn parse_failure_messages(stdout: &str) -> HashMap<&str, String> {
+    let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut open = false;
+    for line in stdout.lines() {
+        if let Some(name) = line.strip_prefix("---- ").and_then(|l| l.strip_suffix(" stdout ----")) {
+            sections.push((name, Vec::new()));
+            open = true;
+        } else if line == "failures:" || line.starts_with("test result: ") {
+            open = false;
+        } else if open && let Some((_, lines)) = sections.last_mut() {
+            lines.push(line);
+        }
+    }
+    sections.into_iter().map(|(name, lines)| (name, clean_message(&lines))).collect()
+}
+
+fn clean_message(lines: &[&str]) -> String {
+    let kept: Vec<String> = lines
+        .iter()
+        .filter(|line| !line.starts_with("note: run with `RUST_BACKTRACE=1`"))
+        .map(|line| simplify_panic_line(line))
+        .collect();
+    kept.join("\n").trim().to_owned()
+}
+
+/// `thread 'checks::x' (123) panicked at checks/a/x.rs:9:5:` becomes `panicked at checks/a/x.rs:9:5:`.
+fn simplify_panic_line(line: &str) -> String {
+    if line.starts_with("thread '")
+        && let Some(at) = line.find(" panicked at ")
+    {
+        return line[at + 1..].to_owned();
+    }
+    line.to_owned()
+}
+
+fn display_name(name: &str) -> String {
+    name.strip_prefix("checks::").unwrap_or(name).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_only_tests() {
+        let out = "checks::a: test\nchecks::b: test\nsome_bench: bench\n";
+        assert_eq!(parse_list(out), ["checks::a", "checks::b"]);
+    }
+
+    #[test]
+    fn reads_the_log() {
+        let log = parse_log("ok checks::a\nfailed checks::b\nignored c\ngarbage\n");
+        assert_eq!(log.get("checks::a"), Some(&LogResult::Ok));
+        assert_eq!(log.get("checks::b"), Some(&LogResult::Failed));
+        assert_eq!(log.get("c"), Some(&LogResult::Ignored));
+        assert_eq!(log.len(), 3);
+    }
+
+    #[test]
+    fn extracts_each_failure_message() {
+        let stdout = "\nrunning 2 tests\ntest checks::a ... FAILED\ntest checks::b ... FAILED\n\n\
+            failures:\n\n---- checks::a stdout ----\nprinted by the learner\n\n\
+            thread 'checks::a' (31) panicked at checks/03_join/join1.rs:9:5:\n\
+            fetch_all took 300ms\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\
+            ---- checks::b stdout ----\nthread 'checks::b' panicked at x.rs:1:1:\nboom\n\n\n\
+            failures:\n    checks::a\n    checks::b\n\ntest result: FAILED. 0 passed; 2 failed\n";
+        let messages = parse_failure_messages(stdout);
+        assert_eq!(
+            messages["checks::a"],
+            "printed by the learner\n\npanicked at checks/03_join/join1.rs:9:5:\nfetch_all took 300ms"
+        );
+        assert_eq!(messages["checks::b"], "panicked at x.rs:1:1:\nboom");
+    }
+}

@@ -1,0 +1,183 @@
+//! `asynclings dev check` and `asynclings dev sync`: the exercise author's tools.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::cargo;
+use crate::check::check as check_bin;
+use crate::exercise::{Exercise, Variant};
+use crate::outcome::Outcome;
+use crate::sync::{self, WrongFix};
+use crate::term;
+use crate::warm_up::ensure_dependencies;
+use crate::workbook::Workbook;
+
+pub fn sync(root: &Path) -> Result<ExitCode> {
+    let wb = Workbook::load(root)?;
+    let changed = sync::write(&wb)?;
+    if changed.is_empty() {
+        println!("The build plumbing is up to date.");
+    }
+    for path in changed {
+        println!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a wrong fix must do when built against its exercise's checks.
+#[derive(Debug, PartialEq, Eq)]
+enum Expectation {
+    CompileError,
+    /// Fail with a message containing this text.
+    Message(String),
+}
+
+const EXPECT_PREFIX: &str = "// expect:";
+
+fn expectation(fix: &WrongFix, root: &Path) -> Result<Expectation> {
+    let text = std::fs::read_to_string(root.join(&fix.path))
+        .with_context(|| format!("failed to read `{}`", fix.path.display()))?;
+    let first = text.lines().next().unwrap_or("");
+    let Some(expected) = first.strip_prefix(EXPECT_PREFIX).map(str::trim) else {
+        anyhow::bail!(
+            "`{}`:1: expected a first line `{EXPECT_PREFIX} <part of the failure message>` or \
+             `{EXPECT_PREFIX} compile error`",
+            fix.path.display()
+        );
+    };
+    Ok(match expected {
+        "compile error" => Expectation::CompileError,
+        "" => anyhow::bail!("`{}`:1: the expected message is empty", fix.path.display()),
+        message => Expectation::Message(message.to_owned()),
+    })
+}
+
+fn failure_text(outcome: &Outcome) -> String {
+    console::strip_ansi_codes(&outcome.render("")).into_owned()
+}
+
+pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
+    let wb = Workbook::load(root)?;
+    let mut problems: Vec<String> = wb.tree_problems();
+    let stale = sync::out_of_date(&wb)?;
+    if !stale.is_empty() {
+        let files: Vec<String> = stale.iter().map(|p| format!("`{}`", p.display())).collect();
+        problems.push(format!(
+            "the build plumbing is out of date ({}): run `asynclings dev sync`",
+            files.join(", ")
+        ));
+    }
+    let selected: Vec<&Exercise> = if names.is_empty() {
+        wb.exercises.iter().collect()
+    } else {
+        names.iter().map(|name| wb.find(name).map(|idx| &wb.exercises[idx])).collect::<Result<_>>()?
+    };
+    for ex in &selected {
+        if !root.join(ex.solution_path()).is_file() {
+            problems.push(format!("`{}` is missing: every exercise needs a solution", ex.solution_path().display()));
+        }
+        if ex.hints.is_empty() {
+            problems.push(format!("`{}` has no hints in info.toml (line {})", ex.name, ex.info_line));
+        }
+    }
+    if !problems.is_empty() {
+        // Building against stale plumbing would report confusing errors; fix the tree first.
+        return report(problems, 0);
+    }
+
+    ensure_dependencies(&wb).await?;
+    let fixes = sync::wrong_fixes(&wb)?;
+    let mut n_ok = 0;
+    for ex in &selected {
+        let mut line_problems = Vec::new();
+        let shipped = check_bin(&wb, ex, &ex.harness_bin(Variant::Exercise)).await?;
+        match (ex.skip_check_unsolved, shipped.is_passed()) {
+            (false, true) => line_problems.push(format!(
+                "`{}` passes as shipped: the learner has nothing to fix (mark it \
+                 `skip_check_unsolved = true` if that is meant)",
+                ex.path().display()
+            )),
+            (true, false) => line_problems.push(format!(
+                "`{}` is marked to pass as shipped but does not: {}\n{}",
+                ex.path().display(),
+                shipped.label(),
+                failure_text(&shipped)
+            )),
+            _ => {}
+        }
+        let solved = check_bin(&wb, ex, &ex.harness_bin(Variant::Solution)).await?;
+        if !solved.is_passed() {
+            line_problems.push(format!(
+                "`{}` does not pass its checks: {}\n{}",
+                ex.solution_path().display(),
+                solved.label(),
+                failure_text(&solved)
+            ));
+        }
+        if let Some(diff) = cargo::rustfmt_check(&root.join(ex.solution_path())).await? {
+            line_problems.push(format!("`{}` is not rustfmt-clean:\n{diff}", ex.solution_path().display()));
+        }
+        if ex.strict_clippy
+            && let Some(warnings) = cargo::clippy(&wb, &ex.harness_bin(Variant::Solution)).await?
+        {
+            line_problems.push(format!(
+                "`{}` is not clippy-clean (strict_clippy):\n{}",
+                ex.solution_path().display(),
+                term::ansi(&warnings)
+            ));
+        }
+        let mut n_fixes = 0;
+        for fix in fixes.iter().filter(|fix| fix.exercise == ex.name) {
+            n_fixes += 1;
+            let expected = expectation(fix, root)?;
+            let outcome = check_bin(&wb, ex, &fix.bin()).await?;
+            let text = failure_text(&outcome);
+            let met = match (&expected, &outcome) {
+                (Expectation::CompileError, Outcome::CompileError(_)) => true,
+                (Expectation::Message(message), Outcome::ChecksFailed(_) | Outcome::TimedOut(_)) => {
+                    text.contains(message.as_str())
+                }
+                _ => false,
+            };
+            if !met {
+                line_problems.push(format!(
+                    "wrong fix `{}` should fail with {expected:?} but the outcome was {}:\n{text}",
+                    fix.path.display(),
+                    outcome.label()
+                ));
+            }
+        }
+        let fixes_note = match n_fixes {
+            0 => String::new(),
+            n => format!(", {n} wrong fix{} rejected", if n == 1 { "" } else { "es" }),
+        };
+        if line_problems.is_empty() {
+            n_ok += 1;
+            println!(
+                "{} {:<28} {} as shipped, solution passes{fixes_note}",
+                term::green("✓"),
+                ex.name,
+                shipped.label(),
+            );
+        } else {
+            println!("{} {}", term::red("✗"), ex.name);
+            problems.extend(line_problems);
+        }
+    }
+    report(problems, n_ok)
+}
+
+fn report(problems: Vec<String>, n_ok: usize) -> Result<ExitCode> {
+    if problems.is_empty() {
+        println!("\n{} all {n_ok} exercises are sound.", term::green("dev check:"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!();
+    for problem in &problems {
+        println!("{} {problem}\n", term::red("problem:"));
+    }
+    println!("{} {} problem(s)", term::red("dev check failed:"), problems.len());
+    Ok(ExitCode::FAILURE)
+}

@@ -1,0 +1,51 @@
+//! `asynclings reset NAME`: restore the shipped version, keeping the learner's as a backup.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::commands::Session;
+use crate::fs_util::write_atomically;
+use crate::git;
+
+pub const BACKUP_DIR: &str = ".asynclings-backups";
+
+pub fn reset(root: &Path, name: &str) -> Result<ExitCode> {
+    let mut session = Session::open(root)?;
+    let idx = session.wb.find(name)?;
+    let ex = session.wb.exercises[idx].clone();
+    let path = root.join(ex.path());
+    let shipped = git::shipped_version(root, &ex.path())
+        .with_context(|| format!("cannot reset `{}`", ex.name))?;
+    let current = std::fs::read(&path).ok();
+    if current.as_deref() == Some(shipped.as_bytes()) {
+        println!("`{}` is already as shipped; nothing to do.", ex.path().display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The learner's version is saved before anything is overwritten.
+    if let Some(current) = current {
+        let backup = backup_path(root, &ex.name);
+        std::fs::create_dir_all(root.join(BACKUP_DIR))
+            .with_context(|| format!("failed to create `{BACKUP_DIR}`"))?;
+        write_atomically(&root.join(&backup), &current)?;
+        println!("Your version is saved as `{}`.", backup.display());
+    }
+    write_atomically(&path, shipped.as_bytes())?;
+    session.state.set_done(&ex.name, false);
+    session.state.save()?;
+    println!("Restored `{}` to the shipped version.", ex.path().display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `.asynclings-backups/<name>-<n>.rs` with the first free `n`, so no backup overwrites another.
+fn backup_path(root: &Path, name: &str) -> PathBuf {
+    let mut n = 1;
+    loop {
+        let candidate = Path::new(BACKUP_DIR).join(format!("{name}-{n}.rs"));
+        if !root.join(&candidate).exists() {
+            return candidate;
+        }
+        n += 1;
+    }
+}

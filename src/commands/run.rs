@@ -1,0 +1,69 @@
+//! `asynclings run [NAME]`, and `asynclings` with no command until watch mode lands.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::check::check;
+use crate::commands::{Session, require_file};
+use crate::exercise::Variant;
+use crate::term;
+use crate::warm_up::ensure_dependencies;
+
+const NO_WATCH_YET: &str = "Watch mode is not built yet: asynclings checks the current exercise \
+     once. Save your fix and run `cargo run --release` (or `asynclings run`) again.";
+
+/// No command: welcome a first-time learner, then check the current exercise.
+pub async fn start(root: &Path) -> Result<ExitCode> {
+    let session = Session::open(root)?;
+    if session.state.first_run
+        && let Some(welcome) = &session.wb.welcome_message
+    {
+        println!("{welcome}\n");
+    }
+    println!("{}\n", term::dim(NO_WATCH_YET));
+    run_session(session, None).await
+}
+
+pub async fn run(root: &Path, name: Option<&str>) -> Result<ExitCode> {
+    run_session(Session::open(root)?, name).await
+}
+
+async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCode> {
+    let idx = session.pick(name)?;
+    let ex = session.wb.exercises[idx].clone();
+    require_file(&session.wb, &ex)?;
+    ensure_dependencies(&session.wb).await?;
+    println!("{} {}", term::bold("Checking"), ex.path().display());
+    let outcome = check(&session.wb, &ex, &ex.harness_bin(Variant::Exercise)).await?;
+    print!("{}", outcome.render(&ex.path().display().to_string()));
+    let passed = outcome.is_passed();
+    session.state.set_done(&ex.name, passed);
+    if passed {
+        println!(
+            "Compare with the solution in `{}`.",
+            ex.solution_path().display()
+        );
+        match session.state.next_pending(&session.wb, idx) {
+            Some(next) => {
+                let next = &session.wb.exercises[next].name;
+                session.state.set_current(next);
+                println!("Next: `{next}` (`asynclings run {next}`).");
+            }
+            None => {
+                if let Some(message) = &session.wb.final_message {
+                    println!("\n{message}");
+                }
+            }
+        }
+    } else {
+        session.state.set_current(&ex.name);
+        let used = session.state.hints_used(&ex.name);
+        if used < ex.hints.len() {
+            println!("Stuck? `asynclings hint {}` shows hint {} of {}.", ex.name, used + 1, ex.hints.len());
+        }
+    }
+    session.state.save()?;
+    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

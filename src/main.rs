@@ -1,0 +1,100 @@
+//! asynclings: small broken async Rust programs to fix, checked by hidden tests on every save.
+
+mod cargo;
+mod check;
+mod commands;
+mod exercise;
+mod fs_util;
+mod git;
+mod info_file;
+mod outcome;
+mod process;
+mod state;
+mod sync;
+mod term;
+mod warm_up;
+mod workbook;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Learn async Rust by fixing small broken programs. With no command, works through the
+/// exercises in order, starting with the first one not done.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build and check one exercise (the current one if no name is given)
+    Run {
+        /// The exercise's name, as `asynclings list` shows it
+        name: Option<String>,
+    },
+    /// Show the next hint for an exercise (the current one if no name is given)
+    Hint {
+        name: Option<String>,
+        /// Show every hint level at once
+        #[arg(long)]
+        all: bool,
+    },
+    /// List every exercise with its state
+    List,
+    /// Restore an exercise to its shipped version, keeping yours as a backup
+    Reset { name: String },
+    /// Check every exercise in order and mark the ones that pass as done
+    Verify,
+    /// Commands for exercise authors
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Prove the workbook sound: every exercise fails as shipped, every solution passes,
+    /// every wrong fix fails as expected, info.toml and the files agree
+    Check {
+        /// Only these exercises (the tree and plumbing checks always run)
+        names: Vec<String>,
+    },
+    /// Write the build plumbing that info.toml implies (bin lists and harness files)
+    Sync,
+}
+
+fn main() -> ExitCode {
+    term::init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: failed to start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("{} {err:#}", term::red("error:"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let root = std::env::current_dir()
+        .map_err(|err| anyhow::anyhow!("failed to read the current directory: {err}"))?;
+    match cli.command {
+        None => commands::run::start(&root).await,
+        Some(Command::Run { name }) => commands::run::run(&root, name.as_deref()).await,
+        Some(Command::Hint { name, all }) => commands::hint::hint(&root, name.as_deref(), all),
+        Some(Command::List) => commands::list::list(&root),
+        Some(Command::Reset { name }) => commands::reset::reset(&root, &name),
+        Some(Command::Verify) => commands::verify::verify(&root).await,
+        Some(Command::Dev(DevCommand::Check { names })) => commands::dev::check(&root, &names).await,
+        Some(Command::Dev(DevCommand::Sync)) => commands::dev::sync(&root),
+    }
+}

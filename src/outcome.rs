@@ -1,0 +1,167 @@
+//! What came of building and checking an exercise, and how it reads on screen.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use crate::cargo::Diagnostic;
+use crate::term;
+
+/// A failing exercise is an outcome, not an error: errors are for a broken setup.
+#[derive(Debug)]
+pub enum Outcome {
+    CompileError(CompileError),
+    ChecksFailed(ChecksFailed),
+    TimedOut(TimedOut),
+    Passed(Passed),
+}
+
+#[derive(Debug)]
+pub struct CompileError {
+    /// The errors (and warnings) rustc reported.
+    pub diagnostics: Vec<Diagnostic>,
+    /// cargo's own output, shown when rustc said nothing (a broken manifest, say).
+    pub cargo_stderr: String,
+    /// The compiler was stopped at its time limit.
+    pub timed_out: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFailure {
+    /// The check's name, without the `checks::` module prefix.
+    pub name: String,
+    /// The check's own message (a panic message, usually), with what the code printed.
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct ChecksFailed {
+    pub failures: Vec<CheckFailure>,
+    pub n_passed: usize,
+    pub n_checks: usize,
+}
+
+#[derive(Debug)]
+pub struct TimedOut {
+    /// The checks that had not finished when time ran out.
+    pub running: Vec<String>,
+    pub limit: Duration,
+    /// What the program printed before it was stopped (for exercises that run `main`).
+    pub output: String,
+}
+
+#[derive(Debug)]
+pub struct Passed {
+    pub n_checks: usize,
+    pub warnings: Vec<Diagnostic>,
+    /// What the program printed (for exercises that run `main`).
+    pub output: String,
+}
+
+/// Shown under a timeout: what a hang in async code usually means.
+pub const HANG_EXPLANATION: &str = "\
+In async code a hang usually means the runtime's thread was blocked or the tasks deadlocked:
+  - a blocking call (`std::thread::sleep`, a CPU-heavy loop, blocking I/O) holds the thread,
+    so no other task, timer or I/O on it can run;
+  - a lock held across an `.await` that another task needs to make progress;
+  - a wait that nothing will end: a channel whose sender is never dropped, a future that
+    never arranges to be woken, a task that is never spawned or awaited.";
+
+impl Outcome {
+    pub fn is_passed(&self) -> bool {
+        matches!(self, Outcome::Passed(_))
+    }
+
+    /// A few words for lists and reports.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::CompileError(_) => "compile error",
+            Outcome::ChecksFailed(_) => "checks failed",
+            Outcome::TimedOut(_) => "timed out",
+            Outcome::Passed(_) => "passed",
+        }
+    }
+
+    /// The verdict as it appears on screen, for the exercise at `path`.
+    pub fn render(&self, path: &str) -> String {
+        let mut out = String::new();
+        match self {
+            Outcome::CompileError(err) => {
+                let n_errors = err.diagnostics.iter().filter(|d| d.is_error()).count();
+                for diagnostic in &err.diagnostics {
+                    if let Some(rendered) = &diagnostic.rendered {
+                        out += &term::ansi(rendered);
+                    }
+                }
+                if n_errors == 0 && !err.cargo_stderr.trim().is_empty() {
+                    let _ = writeln!(out, "{}", err.cargo_stderr.trim_end());
+                }
+                match err.timed_out {
+                    Some(limit) => {
+                        let _ = writeln!(
+                            out,
+                            "{} compiling `{path}` took longer than {}s and was stopped",
+                            term::red("✗ Compile timed out:"),
+                            limit.as_secs()
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "{} `{path}` does not compile yet: read the first error above",
+                            term::red("✗ Compile error:"),
+                        );
+                    }
+                }
+            }
+            Outcome::ChecksFailed(failed) => {
+                for failure in &failed.failures {
+                    let _ = writeln!(out, "{} {}", term::red("✗"), term::bold(&failure.name));
+                    for line in failure.message.trim_end().lines() {
+                        let _ = writeln!(out, "    {line}");
+                    }
+                    out.push('\n');
+                }
+                let _ = writeln!(
+                    out,
+                    "{} {} of {} checks failed for `{path}`",
+                    term::red("✗ Checks failed:"),
+                    failed.failures.len(),
+                    failed.n_checks.max(failed.failures.len()),
+                );
+            }
+            Outcome::TimedOut(timed_out) => {
+                if !timed_out.output.trim().is_empty() {
+                    let _ = writeln!(out, "{}", timed_out.output.trim_end());
+                }
+                let running = if timed_out.running.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (still running: {})", timed_out.running.join(", "))
+                };
+                let _ = writeln!(
+                    out,
+                    "{} `{path}` did not finish within {}s{running}\n\n{HANG_EXPLANATION}",
+                    term::yellow("⧗ Timed out:"),
+                    timed_out.limit.as_secs(),
+                );
+            }
+            Outcome::Passed(passed) => {
+                for warning in &passed.warnings {
+                    if let Some(rendered) = &warning.rendered {
+                        out += &term::ansi(rendered);
+                    }
+                }
+                if !passed.output.trim().is_empty() {
+                    let _ = writeln!(out, "{}\n{}", term::dim("Output:"), passed.output.trim_end());
+                }
+                let what = match passed.n_checks {
+                    0 => "it runs".to_owned(),
+                    1 => "its check passes".to_owned(),
+                    n => format!("all {n} checks pass"),
+                };
+                let _ = writeln!(out, "{} `{path}`: {what}", term::green("✓ Done:"));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,70 @@
+//! Terminal styling: colors only on a terminal and never with `NO_COLOR`, and links where the
+//! terminal understands them.
+
+use std::io::IsTerminal;
+
+/// Decides once, at start-up, whether to color the output.
+pub fn init() {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let enabled = !no_color && std::io::stdout().is_terminal();
+    console::set_colors_enabled(enabled);
+    console::set_colors_enabled_stderr(enabled && std::io::stderr().is_terminal());
+}
+
+pub fn colors() -> bool {
+    console::colors_enabled()
+}
+
+/// Text that already carries ANSI colors (rustc's rendering): kept or stripped.
+pub fn ansi(text: &str) -> String {
+    if colors() { text.to_owned() } else { console::strip_ansi_codes(text).into_owned() }
+}
+
+pub fn red(text: &str) -> String {
+    console::style(text).red().bold().to_string()
+}
+
+pub fn green(text: &str) -> String {
+    console::style(text).green().bold().to_string()
+}
+
+pub fn yellow(text: &str) -> String {
+    console::style(text).yellow().bold().to_string()
+}
+
+pub fn bold(text: &str) -> String {
+    console::style(text).bold().to_string()
+}
+
+pub fn dim(text: &str) -> String {
+    console::style(text).dim().to_string()
+}
+
+/// A path that a terminal with OSC 8 support shows as a clickable link to the file.
+pub fn file_link(shown: &str, absolute: &std::path::Path) -> String {
+    if colors() {
+        format!("\x1b]8;;file://{}\x1b\\{shown}\x1b]8;;\x1b\\", absolute.display())
+    } else {
+        shown.to_owned()
+    }
+}
+
+/// A progress bar drawn with plain characters: `[#####-----] 5/10`.
+pub fn bar(done: usize, total: usize, width: usize) -> String {
+    let total = total.max(1);
+    let filled = (done.min(total) * width) / total;
+    format!("[{}{}] {done}/{total}", "#".repeat(filled), "-".repeat(width - filled))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_fills_in_proportion() {
+        assert_eq!(bar(0, 4, 8), "[--------] 0/4");
+        assert_eq!(bar(1, 4, 8), "[##------] 1/4");
+        assert_eq!(bar(4, 4, 8), "[########] 4/4");
+        assert_eq!(bar(9, 4, 8), "[########] 9/4");
+    }
+}

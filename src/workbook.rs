@@ -1,0 +1,303 @@
+//! The workbook: the root directory, its `info.toml` resolved into exercises, and the
+//! agreement between that list and the file tree.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+
+use crate::exercise::{DEFAULT_TIME_LIMIT, Exercise};
+use crate::info_file::{InfoFile, Place, located};
+
+pub const INFO_FILE: &str = "info.toml";
+
+const NOT_A_WORKBOOK: &str = "run asynclings from the root of the workbook: the directory \
+     that holds `info.toml`, `exercises/` and `Cargo.toml`";
+
+pub struct Workbook {
+    pub root: PathBuf,
+    pub welcome_message: Option<String>,
+    pub final_message: Option<String>,
+    pub exercises: Vec<Exercise>,
+}
+
+impl Workbook {
+    /// Loads the workbook at `root`, failing on a malformed or inconsistent `info.toml`.
+    pub fn load(root: &Path) -> Result<Self> {
+        let info_path = root.join(INFO_FILE);
+        if !info_path.is_file() {
+            bail!("no `{INFO_FILE}` in `{}`: {NOT_A_WORKBOOK}", root.display());
+        }
+        let (info, source) = InfoFile::read(&info_path)?;
+        let shown_path = Path::new(INFO_FILE);
+        let mut exercises = Vec::with_capacity(info.exercises.len());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for entry in info.exercises {
+            let name = entry.name.get_ref().clone();
+            let place = Place::of(&source, entry.name.span());
+            let fail = |message: String| -> anyhow::Error {
+                anyhow::anyhow!("{}", located(shown_path, Some(place), &message, &source))
+            };
+            if !is_valid_name(&name) {
+                return Err(fail(format!(
+                    "invalid exercise name `{name}`: expected lowercase letters, digits and `_`, \
+                     starting with a letter"
+                )));
+            }
+            if let Some(first_line) = seen.insert(name.clone(), place.line) {
+                return Err(fail(format!(
+                    "duplicate exercise name `{name}`: it is already listed on line {first_line}"
+                )));
+            }
+            let dir = entry.dir.map(|dir| (dir.span(), dir.into_inner()));
+            if let Some((span, dir)) = &dir
+                && !is_valid_dir(dir)
+            {
+                let place = Place::of(&source, span.clone());
+                bail!(
+                    "{}",
+                    located(
+                        shown_path,
+                        Some(place),
+                        &format!(
+                            "invalid dir `{dir}`: expected one directory name made of letters, \
+                             digits, `_` and `-`"
+                        ),
+                        &source
+                    )
+                );
+            }
+            let hints = match (entry.hint, entry.hints) {
+                (Some(_), Some(_)) => {
+                    return Err(fail(format!(
+                        "exercise `{name}` has both `hint` and `hints`: keep one (`hints` holds \
+                         several levels)"
+                    )));
+                }
+                (Some(hint), None) => vec![hint],
+                (None, Some(hints)) => hints.into_inner(),
+                (None, None) => Vec::new(),
+            };
+            let time_limit = match entry.time_limit {
+                Some(limit) if *limit.get_ref() == 0 => {
+                    let place = Place::of(&source, limit.span());
+                    bail!(
+                        "{}",
+                        located(
+                            shown_path,
+                            Some(place),
+                            "time_limit must be at least 1 second",
+                            &source
+                        )
+                    );
+                }
+                Some(limit) => Duration::from_secs(limit.into_inner()),
+                None => DEFAULT_TIME_LIMIT,
+            };
+            exercises.push(Exercise {
+                name,
+                dir: dir.map(|(_, dir)| dir),
+                test: entry.test,
+                strict_clippy: entry.strict_clippy,
+                skip_check_unsolved: entry.skip_check_unsolved,
+                hints: hints.into_iter().map(|h| h.trim().to_owned()).collect(),
+                time_limit,
+                points: entry.points.unwrap_or(1),
+                info_line: place.line,
+            });
+        }
+        if exercises.is_empty() {
+            bail!("`{}` lists no exercises: add `[[exercises]]` tables", info_path.display());
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+            welcome_message: info.welcome_message.map(|m| m.trim().to_owned()),
+            final_message: info.final_message.map(|m| m.trim().to_owned()),
+            exercises,
+        })
+    }
+
+    /// The exercise called `name`, or an error that suggests the closest name.
+    pub fn find(&self, name: &str) -> Result<usize> {
+        if let Some(idx) = self.exercises.iter().position(|ex| ex.name == name) {
+            return Ok(idx);
+        }
+        let closest = self
+            .exercises
+            .iter()
+            .map(|ex| (strsim::damerau_levenshtein(name, &ex.name), &ex.name))
+            .min()
+            .filter(|(distance, _)| *distance <= name.len().max(3) / 2 + 1);
+        match closest {
+            Some((_, suggestion)) => {
+                bail!("there is no exercise `{name}`: did you mean `{suggestion}`?")
+            }
+            None => bail!("there is no exercise `{name}`: `asynclings list` shows them all"),
+        }
+    }
+
+    /// Problems where info.toml and the file tree disagree, each one a sentence naming the file.
+    pub fn tree_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let listed: BTreeSet<PathBuf> = self.exercises.iter().map(Exercise::path).collect();
+        for ex in &self.exercises {
+            if !self.root.join(ex.path()).is_file() {
+                problems.push(format!(
+                    "`{}` is missing: exercise `{}` is listed in info.toml on line {} \
+                     (`asynclings reset {}` restores the shipped version)",
+                    ex.path().display(),
+                    ex.name,
+                    ex.info_line,
+                    ex.name
+                ));
+            }
+        }
+        for path in rust_files(&self.root, "exercises") {
+            if !listed.contains(&path) {
+                problems.push(format!(
+                    "`{}` is not listed in info.toml: add an `[[exercises]]` entry for it or \
+                     remove it",
+                    path.display()
+                ));
+            }
+        }
+        let checks: BTreeSet<PathBuf> = self.exercises.iter().map(Exercise::check_path).collect();
+        for path in rust_files(&self.root, "checks") {
+            if path.starts_with("checks/harness") || path == Path::new("checks/support.rs") {
+                continue;
+            }
+            if !checks.contains(&path) {
+                problems.push(format!(
+                    "`{}` checks an exercise that info.toml does not list: expected `{}` to exist",
+                    path.display(),
+                    Path::new("exercises").join(path.strip_prefix("checks").unwrap()).display()
+                ));
+            }
+        }
+        problems
+    }
+}
+
+/// Every `.rs` file under `root/top`, relative to `root`, sorted.
+pub fn rust_files(root: &Path, top: &str) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { return };
+        for entry in entries.flatten() {
+            let relative = dir.join(entry.file_name());
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                walk(root, &relative, out);
+            } else if relative.extension().is_some_and(|ext| ext == "rs") {
+                out.push(relative);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, Path::new(top), &mut out);
+    out.sort();
+    out
+}
+
+fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_valid_dir(dir: &str) -> bool {
+    !dir.is_empty()
+        && dir != "harness"
+        && dir.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workbook(info: &str, files: &[&str]) -> (tempfile::TempDir, Result<Workbook>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(INFO_FILE), info).unwrap();
+        for file in files {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "fn main() {}\n").unwrap();
+        }
+        let wb = Workbook::load(dir.path());
+        (dir, wb)
+    }
+
+    const TWO: &str = "format_version = 1\n\n[[exercises]]\nname = \"join1\"\ndir = \"03_join\"\n\n\
+                       [[exercises]]\nname = \"join2\"\ndir = \"03_join\"\n";
+
+    #[test]
+    fn resolves_paths_and_defaults() {
+        let (_dir, wb) = workbook(TWO, &[]);
+        let wb = wb.unwrap();
+        let ex = &wb.exercises[1];
+        assert_eq!(ex.path(), Path::new("exercises/03_join/join2.rs"));
+        assert_eq!(ex.solution_path(), Path::new("solutions/03_join/join2.rs"));
+        assert_eq!(ex.check_path(), Path::new("checks/03_join/join2.rs"));
+        assert_eq!(ex.time_limit, DEFAULT_TIME_LIMIT);
+        assert_eq!(ex.points, 1);
+        assert_eq!(ex.info_line, 8);
+    }
+
+    #[test]
+    fn a_duplicate_name_points_at_both_entries() {
+        let info = TWO.replace("join2", "join1");
+        let (_dir, wb) = workbook(&info, &[]);
+        let err = format!("{:#}", wb.err().unwrap());
+        assert!(
+            err.starts_with("info.toml:8:8: duplicate exercise name `join1`: it is already listed on line 4"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn hint_and_hints_together_are_rejected() {
+        let info = format!("{TWO}hint = \"a\"\nhints = [\"b\"]\n");
+        let (_dir, wb) = workbook(&info, &[]);
+        let err = format!("{:#}", wb.err().unwrap());
+        assert!(err.contains("both `hint` and `hints`"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_name_is_rejected() {
+        let info = TWO.replace("join2", "Join-2");
+        let (_dir, wb) = workbook(&info, &[]);
+        let err = format!("{:#}", wb.err().unwrap());
+        assert!(err.contains("invalid exercise name `Join-2`"), "{err}");
+    }
+
+    #[test]
+    fn tree_problems_name_missing_unlisted_and_orphan_files() {
+        let (_dir, wb) = workbook(
+            TWO,
+            &[
+                "exercises/03_join/join1.rs",
+                "exercises/03_join/join9.rs",
+                "checks/03_join/join1.rs",
+                "checks/03_join/join7.rs",
+                "checks/harness/join1.rs",
+                "checks/support.rs",
+            ],
+        );
+        let problems = wb.unwrap().tree_problems();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems[0].starts_with("`exercises/03_join/join2.rs` is missing"));
+        assert!(problems[0].contains("line 8"));
+        assert!(problems[1].starts_with("`exercises/03_join/join9.rs` is not listed"));
+        assert!(problems[2].starts_with("`checks/03_join/join7.rs` checks an exercise"));
+    }
+
+    #[test]
+    fn an_unknown_name_suggests_the_closest() {
+        let (_dir, wb) = workbook(TWO, &[]);
+        let wb = wb.unwrap();
+        let err = wb.find("jion2").unwrap_err().to_string();
+        assert_eq!(err, "there is no exercise `jion2`: did you mean `join2`?");
+        let err = wb.find("completely_else").unwrap_err().to_string();
+        assert!(err.contains("`asynclings list`"), "{err}");
+    }
+}
