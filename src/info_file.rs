@@ -68,7 +68,7 @@ impl InfoFile {
             Ok(info) => info,
             Err(err) => {
                 let place = err.span().map(|span| Place::of(source, span));
-                bail!("{}", located(path, place, err.message(), source));
+                bail!("{}", located(path, place, &plain_types(err.message()), source));
             }
         };
         if info.format_version != SUPPORTED_FORMAT_VERSION {
@@ -126,6 +126,13 @@ pub fn located(path: &Path, place: Option<Place>, message: &str, source: &str) -
         }
         None => format!("{}: {message}", path.display()),
     }
+}
+
+/// serde names Rust types (`expected u64`); say what to write instead.
+fn plain_types(message: &str) -> String {
+    ["u64", "u32", "u8"].iter().fold(message.to_owned(), |message, ty| {
+        message.replace(&format!("expected {ty}"), "expected a whole number")
+    })
 }
 
 fn find_key_span(source: &str, key: &str) -> Option<Range<usize>> {
@@ -217,7 +224,7 @@ points = 3
     fn a_wrong_type_says_what_was_expected() {
         let err = error("format_version = 1\n[[exercises]]\nname = \"a\"\ntime_limit = \"5s\"\n");
         assert!(err.starts_with("info.toml:4:14: "), "{err}");
-        assert!(err.contains("integer"), "{err}");
+        assert!(err.contains("invalid type: string \"5s\", expected a whole number"), "{err}");
     }
 
     #[test]
@@ -242,6 +249,6 @@ points = 3
     fn place_counts_lines_and_characters_from_one() {
         let source = "ab\nçd\n";
         assert_eq!(Place::of(source, 0..1), Place { line: 1, column: 1 });
-        assert_eq!(Place::of(source, 6..7), Place { line: 2, column: 2 });
+        assert_eq!(Place::of(source, 5..6), Place { line: 2, column: 2 });
     }
 }

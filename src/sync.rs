@@ -39,25 +39,30 @@ impl WrongFix {
     }
 }
 
-/// The wrong fixes under `tests/wrong_fixes/`, or an error naming a file whose name does not
-/// say which exercise it belongs to.
-pub fn wrong_fixes(wb: &Workbook) -> Result<Vec<WrongFix>> {
+/// The wrong fixes under `tests/wrong_fixes/`, and a problem for each file whose name does
+/// not say which listed exercise it belongs to.
+pub fn wrong_fixes(wb: &Workbook) -> (Vec<WrongFix>, Vec<String>) {
     let mut fixes = Vec::new();
+    let mut problems = Vec::new();
     for path in rust_files(&wb.root, WRONG_FIXES_DIR) {
         let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
         let Some((exercise, what)) = stem.split_once("__") else {
-            bail!(
+            problems.push(format!(
                 "`{}`: a wrong fix is named `<exercise>__<what>.rs`, with two underscores",
                 path.display()
-            );
+            ));
+            continue;
         };
-        if !wb.exercises.iter().any(|ex| ex.name == exercise) {
-            let hint = wb.find(exercise).err().map(|e| e.to_string()).unwrap_or_default();
-            bail!("`{}` is a wrong fix for an unknown exercise: {hint}", path.display());
+        if let Err(unknown) = wb.find(exercise) {
+            problems.push(format!(
+                "`{}` is a wrong fix for an exercise that info.toml does not list: {unknown}",
+                path.display()
+            ));
+            continue;
         }
         fixes.push(WrongFix { exercise: exercise.to_owned(), what: what.to_owned(), path });
     }
-    Ok(fixes)
+    (fixes, problems)
 }
 
 /// The generated files with the content they should have, relative to the workbook root.
@@ -74,7 +79,7 @@ pub fn plan(wb: &Workbook) -> Result<Vec<(PathBuf, String)>> {
             files.push((harness, content));
         }
     }
-    for fix in wrong_fixes(wb)? {
+    for fix in wrong_fixes(wb).0 {
         let ex = &wb.exercises[wb.find(&fix.exercise)?];
         let harness = fix.harness_path();
         check_bins += &bin_entry(&fix.bin(), &strip_top(&harness));

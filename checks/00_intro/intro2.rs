@@ -6,7 +6,12 @@ use super::*;
 fn main_must_be_a_plain_fn_that_starts_its_own_runtime(_: fn()) {}
 
 fn times_greeted(name: &str) -> usize {
-    GREETED.lock().unwrap().iter().filter(|n| *n == name).count()
+    GREETED
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|n| *n == name)
+        .count()
 }
 
 // A plain test, not `#[tokio::test]`: `main` has to bring its own runtime.
@@ -16,8 +21,7 @@ fn main_awaits_the_greeting_once() {
     main();
     let n = times_greeted("async world");
     assert_eq!(
-        n,
-        1,
+        n, 1,
         "main() returned, but greeting(\"async world\") ran {n} times; expected exactly once. \
          Keep `main` async and keep `greeting(\"async world\").await` in it: the fix is the \
          runtime attribute on `main`, not a different body"

@@ -18,7 +18,10 @@ async fn serve_stores_its_visit_exactly_once() {
     let html = watchdog(LIMIT, "serve(\"/pricing\")", serve(&visits, "/pricing")).await;
     let took = start.elapsed();
 
-    assert_eq!(html, "<h1>/pricing</h1>", "serve(\"/pricing\") rendered {html:?}");
+    assert_eq!(
+        html, "<h1>/pricing</h1>",
+        "serve(\"/pricing\") rendered {html:?}"
+    );
     let pages = stored(&visits);
     assert!(
         !pages.is_empty(),

@@ -66,7 +66,10 @@ fn total_price_runs_the_lookups_from_sync_code() {
 #[test]
 fn an_empty_basket_costs_nothing() {
     let total: u32 = without_panic("total_price([])", || TOTAL_PRICE_MUST_STAY_SYNCHRONOUS(&[]));
-    assert_eq!(total, 0, "total_price([]) returned {total}; an empty basket costs 0");
+    assert_eq!(
+        total, 0,
+        "total_price([]) returned {total}; an empty basket costs 0"
+    );
 }
 
 #[test]
@@ -83,7 +86,11 @@ fn total_price_works_from_any_thread_and_more_than_once() {
     let (first, second) = worker
         .join()
         .unwrap_or_else(|payload| panic!("{}", panic_text(&*payload)));
-    assert_eq!(first, price("salt"), "total_price([\"salt\"]) returned {first}");
+    assert_eq!(
+        first,
+        price("salt"),
+        "total_price([\"salt\"]) returned {first}"
+    );
     assert_eq!(
         second,
         price("salt") + price("pepper"),

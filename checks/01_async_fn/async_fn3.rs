@@ -52,7 +52,11 @@ async fn nothing_happens_before_the_first_poll_and_the_user_waits_for_the_save()
         early.is_pending() && after_19ms == ["saving tax return"],
         "19ms into a 20ms save, keep_note is {} and the journal shows {after_19ms:?}; nothing \
          more should have happened yet",
-        if early.is_pending() { "still waiting" } else { "finished" }
+        if early.is_pending() {
+            "still waiting"
+        } else {
+            "finished"
+        }
     );
 
     tokio::time::advance(Duration::from_millis(1)).await;
@@ -82,7 +86,12 @@ async fn nothing_happens_before_the_first_poll_and_the_user_waits_for_the_save()
 async fn the_user_is_told_when_the_save_is_done() {
     let journal = Journal::default();
     let start = Instant::now();
-    watchdog(LIMIT, "keep_note(\"recipe\")", keep_note(&journal, "recipe")).await;
+    watchdog(
+        LIMIT,
+        "keep_note(\"recipe\")",
+        keep_note(&journal, "recipe"),
+    )
+    .await;
     let took = start.elapsed();
 
     let got = events(&journal);

@@ -57,7 +57,11 @@ async fn spawned_lookups_give_the_same_results_and_overlap() {
     .await;
     let took = start.elapsed();
 
-    let expected = [Some("Radia".to_string()), Some("Margaret".to_string()), None];
+    let expected = [
+        Some("Radia".to_string()),
+        Some("Margaret".to_string()),
+        None,
+    ];
     assert_eq!(
         names, expected,
         "spawned lookups of ids 23, 17, 5 gave {names:?}; expected {expected:?}. The rewrite \

@@ -29,5 +29,8 @@ fn workbook() -> &'static str {
 }
 
 fn main() {
-    println!("Hello from {}! Save any exercise file to check it.", workbook());
+    println!(
+        "Hello from {}! Save any exercise file to check it.",
+        workbook()
+    );
 }

@@ -17,6 +17,9 @@ use crate::workbook::Workbook;
 pub fn sync(root: &Path) -> Result<ExitCode> {
     let wb = Workbook::load(root)?;
     let changed = sync::write(&wb)?;
+    for problem in sync::wrong_fixes(&wb).1 {
+        println!("{} {problem} (skipped)", term::yellow("warning:"));
+    }
     if changed.is_empty() {
         println!("The build plumbing is up to date.");
     }
@@ -69,6 +72,8 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
             files.join(", ")
         ));
     }
+    let (fixes, fix_problems) = sync::wrong_fixes(&wb);
+    problems.extend(fix_problems);
     let selected: Vec<&Exercise> = if names.is_empty() {
         wb.exercises.iter().collect()
     } else {
@@ -82,13 +87,12 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
             problems.push(format!("`{}` has no hints in info.toml (line {})", ex.name, ex.info_line));
         }
     }
-    if !problems.is_empty() {
-        // Building against stale plumbing would report confusing errors; fix the tree first.
+    if !stale.is_empty() {
+        // Building against stale plumbing would report confusing errors; sync first.
         return report(problems, 0);
     }
 
     ensure_dependencies(&wb).await?;
-    let fixes = sync::wrong_fixes(&wb)?;
     let mut n_ok = 0;
     for ex in &selected {
         let mut line_problems = Vec::new();

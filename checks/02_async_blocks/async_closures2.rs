@@ -1,0 +1,161 @@
+use super::*;
+
+use std::time::Duration;
+
+use asynclings_support::{EventLog, watchdog};
+use tokio::time::Instant;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// What went wrong with the attempt times `got`, when `expected` was wanted and each attempt
+/// took `work`.
+fn diagnose(got: &[Duration], expected: &[Duration], work: Duration) -> &'static str {
+    // The waits between one attempt's end and the next one's start.
+    let gaps: Vec<Duration> = got
+        .windows(2)
+        .map(|w| (w[1] - w[0]).saturating_sub(work))
+        .collect();
+    if got.first().is_some_and(|&t| t > Duration::ZERO) {
+        "the first attempt should start at once, with no wait before it"
+    } else if got.len() > 1 && gaps.iter().all(|g| g.is_zero()) {
+        "no virtual time passed between attempts: is there a `tokio::time::sleep(..).await` \
+         between them? (`std::thread::sleep` blocks the thread, and tokio's clock does not \
+         see it)"
+    } else if gaps.len() > 1 && gaps.windows(2).all(|w| w[0] == w[1]) {
+        "every wait was the same length: double the wait after each failure"
+    } else if got.len() != expected.len() {
+        "the number of attempts is wrong: stop after `attempts` calls, or at the first success"
+    } else {
+        "wait FIRST_BACKOFF after the first failure, then twice the previous wait each time"
+    }
+}
+
+/// Runs `retry(attempts, ..)` with an operation that fails until call number `succeed_on`
+/// (never, if `None`) and takes `work` each time. Returns the result, the virtual time of each
+/// attempt's start, and when `retry` returned.
+async fn run(
+    attempts: u32,
+    succeed_on: Option<usize>,
+    work: Duration,
+) -> (Result<usize, String>, Vec<Duration>, Duration) {
+    let log = EventLog::new();
+    let start = Instant::now();
+    let result = watchdog(
+        LIMIT,
+        "retry",
+        retry(attempts, async || {
+            log.record("attempt");
+            let call = log.events().len();
+            tokio::time::sleep(work).await;
+            if Some(call) == succeed_on {
+                Ok(call)
+            } else {
+                Err(format!("failure {call}"))
+            }
+        }),
+    )
+    .await;
+    let times = log.timed_events().into_iter().map(|(at, _)| at).collect();
+    (result, times, start.elapsed())
+}
+
+fn assert_attempts(what: &str, got: &[Duration], expected: &[Duration], work: Duration) {
+    assert_eq!(
+        got,
+        expected,
+        "{what}: the attempts started at {got:?} of virtual time, expected {expected:?}: {}",
+        diagnose(got, expected, work)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn three_failures_back_off_100_then_200() {
+    let (result, times, returned) = run(3, None, Duration::ZERO).await;
+    assert_attempts(
+        "retry(3, ..) of an operation that always fails",
+        &times,
+        &[ms(0), ms(100), ms(300)],
+        Duration::ZERO,
+    );
+    assert_eq!(
+        result,
+        Err("failure 3".to_string()),
+        "retry(3, ..) of an operation that always fails gave {result:?}; it should give the \
+         last attempt's error"
+    );
+    assert_eq!(
+        returned,
+        ms(300),
+        "retry returned at {returned:?} of virtual time, but the last attempt failed at 300ms: \
+         there is no point waiting after the last attempt"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn five_failures_keep_doubling() {
+    let (result, times, returned) = run(5, None, Duration::ZERO).await;
+    let expected = [ms(0), ms(100), ms(300), ms(700), ms(1500)];
+    assert_attempts(
+        "retry(5, ..) of an operation that always fails",
+        &times,
+        &expected,
+        Duration::ZERO,
+    );
+    assert_eq!(result, Err("failure 5".to_string()));
+    assert_eq!(
+        returned,
+        ms(1500),
+        "retry returned at {returned:?}, but the last attempt failed at 1500ms: there is no \
+         point waiting after the last attempt"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_success_stops_the_retries() {
+    let (result, times, returned) = run(4, Some(2), Duration::ZERO).await;
+    assert_attempts(
+        "retry(4, ..) of an operation that succeeds on its second call",
+        &times,
+        &[ms(0), ms(100)],
+        Duration::ZERO,
+    );
+    assert_eq!(
+        result,
+        Ok(2),
+        "the second call succeeded, so retry should return its value"
+    );
+    assert_eq!(
+        returned,
+        ms(100),
+        "retry should return as soon as an attempt succeeds"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_single_attempt_does_not_wait() {
+    let (result, times, returned) = run(1, None, Duration::ZERO).await;
+    assert_attempts("retry(1, ..)", &times, &[ms(0)], Duration::ZERO);
+    assert_eq!(result, Err("failure 1".to_string()));
+    assert_eq!(
+        returned,
+        ms(0),
+        "retry(1, ..) returned at {returned:?}: with one attempt there is nothing to wait for"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_wait_comes_after_each_attempt_ends() {
+    // Each attempt takes 40ms; the backoff counts from when it failed.
+    let (_, times, returned) = run(3, None, ms(40)).await;
+    assert_attempts(
+        "retry(3, ..) of a 40ms operation that always fails",
+        &times,
+        &[ms(0), ms(140), ms(380)],
+        ms(40),
+    );
+    assert_eq!(returned, ms(420));
+}

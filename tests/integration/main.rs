@@ -1,0 +1,9 @@
+//! Runs the real `asynclings` binary on small fixture workbooks under `tests/fixtures/`.
+
+mod support;
+
+mod dev;
+mod info_errors;
+mod progress;
+mod reset;
+mod run;

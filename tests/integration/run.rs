@@ -1,0 +1,121 @@
+//! `asynclings run`: one outcome for each kind of exercise, and the cheats that are not passes.
+
+use crate::support::Workbook;
+
+#[test]
+fn a_passing_exercise_is_done_and_points_at_the_next() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["run", "pass1"])
+        .passes()
+        .stdout_has("its check passes")
+        .stdout_has("solutions/a/pass1.rs")
+        .stdout_has("Next: `compile1`");
+    assert!(wb.read(".asynclings-state.toml").contains("done = [\"pass1\"]"));
+}
+
+#[test]
+fn a_compile_error_shows_rustc_with_the_learners_path() {
+    let wb = Workbook::fixture("basic");
+    let run = wb.run(["run", "compile1"]);
+    run.compile_error()
+        .stdout_has("error[E0308]: mismatched types")
+        .stdout_has("--> exercises/a/compile1.rs:3:5")
+        .stdout_lacks("checks/harness")
+        .stdout_has("asynclings hint compile1");
+    assert!(!run.stdout.contains('\x1b'), "NO_COLOR output has no escape codes");
+}
+
+#[test]
+fn a_failing_check_shows_its_own_message() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["run", "fail1"])
+        .checks_fail()
+        .stdout_has("✗ doubles_larger_numbers")
+        .stdout_has("double(21) returned 23: does it add instead of multiplying?")
+        .stdout_has("1 of 2 checks failed")
+        .stdout_lacks("doubles_small_numbers");
+}
+
+#[test]
+fn a_hang_is_stopped_at_the_time_limit_and_explained() {
+    let wb = Workbook::fixture("basic");
+    let started = std::time::Instant::now();
+    wb.run(["run", "hang1"])
+        .times_out()
+        .stdout_has("did not finish within 1s (still running: returns)")
+        .stdout_has("blocked or the tasks deadlocked");
+    // Generous: the limit is 1s; this only proves the hang was cut short.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn exiting_with_status_zero_is_not_a_pass() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["run", "exit1"]).checks_fail().stdout_has("value_is_three").stdout_has("never reported a result");
+    assert!(wb.read(".asynclings-state.toml").contains("done = []"));
+}
+
+#[test]
+fn printing_a_fake_passing_report_is_not_a_pass() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["run", "fake1"]).checks_fail().stdout_has("value_is_five").stdout_has("never reported a result");
+}
+
+#[test]
+fn a_program_exercise_must_exit_successfully() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["run", "program1"]).checks_fail().stdout_has("exit status: 2").stdout_has("about to fail");
+    wb.solve("b", "program1");
+    wb.run(["run", "program1"]).passes().stdout_has("all good").stdout_has("it runs");
+}
+
+#[test]
+fn inline_tests_run_when_there_is_no_check_file() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["run", "inline1"]).checks_fail().stdout_has("tests::triples");
+    wb.solve("b", "inline1");
+    wb.run(["run", "inline1"]).passes();
+}
+
+#[test]
+fn fixing_the_file_turns_the_verdict_around() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["run", "fail1"]).checks_fail();
+    wb.solve("a", "fail1");
+    wb.run(["run", "fail1"]).passes().stdout_has("all 2 checks pass");
+}
+
+#[test]
+fn no_command_welcomes_a_first_timer_and_checks_the_first_exercise() {
+    let wb = Workbook::fixture("basic");
+    wb.run([]).succeeds().stdout_has("Welcome to the fixture workbook.").stdout_has("exercises/a/pass1.rs");
+    wb.run([]).fails().stdout_lacks("Welcome").stdout_has("exercises/a/compile1.rs");
+}
+
+#[test]
+fn an_unknown_name_suggests_the_closest() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["run", "fial1"]).fails().clean_error().stderr_has("there is no exercise `fial1`: did you mean `fail1`?");
+}
+
+#[test]
+fn a_deleted_exercise_file_is_named_with_the_way_back() {
+    let wb = Workbook::fixture("basic");
+    wb.remove("exercises/a/fail1.rs");
+    wb.run(["run", "fail1"])
+        .fails()
+        .clean_error()
+        .stderr_has("`exercises/a/fail1.rs` is missing")
+        .stderr_has("asynclings reset fail1");
+}
+
+#[test]
+fn no_cargo_on_path_is_one_clear_message() {
+    let wb = Workbook::fixture("basic");
+    wb.run_with(["run", "pass1"], |cmd| {
+        cmd.env_remove("CARGO").env("PATH", "/nonexistent");
+    })
+    .fails()
+    .clean_error()
+    .stderr_has("could not start it: install Rust with rustup");
+}
