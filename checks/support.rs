@@ -41,7 +41,10 @@ impl Default for EventLog {
 impl EventLog {
     /// A new, empty log whose clock starts now.
     pub fn new() -> Self {
-        Self { start: Instant::now(), events: Arc::default() }
+        Self {
+            start: Instant::now(),
+            events: Arc::default(),
+        }
     }
 
     /// Records `event` at the current virtual time.
@@ -52,7 +55,12 @@ impl EventLog {
 
     /// The events in the order they were recorded.
     pub fn events(&self) -> Vec<String> {
-        self.events.lock().unwrap().iter().map(|(_, e)| e.clone()).collect()
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, e)| e.clone())
+            .collect()
     }
 
     /// The events with the virtual time (since the log was made) at which each happened.

@@ -56,19 +56,8 @@ fn cargo(wb: &Workbook, subcommand: &str) -> Command {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Diagnostic {
     pub level: String,
-    pub message: String,
-    pub code: Option<DiagnosticCode>,
     /// rustc's own rendering, with ANSI colors.
     pub rendered: Option<String>,
-    #[serde(default)]
-    pub spans: Vec<serde_json::Value>,
-    #[serde(default)]
-    pub children: Vec<serde_json::Value>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct DiagnosticCode {
-    pub code: String,
 }
 
 impl Diagnostic {
@@ -87,11 +76,14 @@ pub struct Build {
     pub executable: Option<PathBuf>,
     /// cargo's own stderr: manifest errors and the like, when there are no diagnostics.
     pub stderr: String,
-    pub elapsed: Duration,
 }
 
 #[derive(Deserialize)]
 #[serde(tag = "reason", rename_all = "kebab-case")]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the names are cargo's `reason` values"
+)]
 enum Message {
     CompilerMessage {
         message: Diagnostic,
@@ -129,27 +121,36 @@ pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
     let mut diagnostics = Vec::new();
     let mut executable = None;
     let mut success = false;
-    let finished = process::run(cmd, Limits { time: COMPILE_TIME_LIMIT, output_bytes: OUTPUT_CAP }, |line| {
-        match serde_json::from_str::<Message>(line) {
+    let finished = process::run(
+        cmd,
+        Limits {
+            time: COMPILE_TIME_LIMIT,
+            output_bytes: OUTPUT_CAP,
+        },
+        |line| match serde_json::from_str::<Message>(line) {
             Ok(Message::CompilerMessage { message }) => diagnostics.push(message),
-            Ok(Message::CompilerArtifact { target, executable: Some(exe), .. })
-                if target.name == bin =>
-            {
+            Ok(Message::CompilerArtifact {
+                target,
+                executable: Some(exe),
+                ..
+            }) if target.name == bin => {
                 executable = Some(exe);
             }
             Ok(Message::BuildFinished { success: ok }) => success = ok,
             _ => {}
-        }
-    })
+        },
+    )
     .await
-    .map_err(|err| cargo_start_error(err))?;
+    .map_err(cargo_start_error)?;
     Ok(Build {
         success: success && finished.success(),
         timed_out: finished.timed_out(),
-        diagnostics: diagnostics.into_iter().map(|d| tidy_diagnostic(d, &wb.root)).collect(),
+        diagnostics: diagnostics
+            .into_iter()
+            .map(|d| tidy_diagnostic(d, &wb.root))
+            .collect(),
         executable,
         stderr: finished.stderr_text(),
-        elapsed: finished.elapsed,
     })
 }
 
@@ -197,12 +198,28 @@ pub struct WarmUpProgress {
 pub async fn warm_up(wb: &Workbook, mut on_progress: impl FnMut(&WarmUpProgress)) -> Result<bool> {
     let total = dependency_steps(wb).await.unwrap_or(100);
     let mut cmd = cargo(wb, "build");
-    cmd.args(["--package", CHECKS_PACKAGE, "--lib", "--message-format=json"]);
-    let mut progress = WarmUpProgress { done: 0, total, current: String::new() };
+    cmd.args([
+        "--package",
+        CHECKS_PACKAGE,
+        "--lib",
+        "--message-format=json",
+    ]);
+    let mut progress = WarmUpProgress {
+        done: 0,
+        total,
+        current: String::new(),
+    };
     let mut built_any = false;
-    let finished = process::run(cmd, Limits { time: WARM_UP_TIME_LIMIT, output_bytes: OUTPUT_CAP }, |line| {
-        match serde_json::from_str::<Message>(line) {
-            Ok(Message::CompilerArtifact { package_id, fresh, .. }) => {
+    let finished = process::run(
+        cmd,
+        Limits {
+            time: WARM_UP_TIME_LIMIT,
+            output_bytes: OUTPUT_CAP,
+        },
+        |line| match serde_json::from_str::<Message>(line) {
+            Ok(Message::CompilerArtifact {
+                package_id, fresh, ..
+            }) => {
                 progress.done += 1;
                 progress.current = package_name(&package_id);
                 if !fresh {
@@ -213,8 +230,8 @@ pub async fn warm_up(wb: &Workbook, mut on_progress: impl FnMut(&WarmUpProgress)
             }
             Ok(Message::BuildScriptExecuted {}) => progress.done += 1,
             _ => {}
-        }
-    })
+        },
+    )
     .await
     .map_err(cargo_start_error)?;
     if finished.timed_out() {
@@ -284,13 +301,30 @@ struct DepKind {
 async fn dependency_steps(wb: &Workbook) -> Result<usize> {
     let host = host_triple().await?;
     let mut cmd = Command::new(cargo_program());
-    cmd.current_dir(&wb.root).args(["metadata", "--format-version", "1", "--filter-platform", &host]);
-    let out = process::run(cmd, Limits { time: Duration::from_secs(60), output_bytes: 64 << 20 }, |_| {})
-        .await?;
+    cmd.current_dir(&wb.root).args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--filter-platform",
+        &host,
+    ]);
+    let out = process::run(
+        cmd,
+        Limits {
+            time: Duration::from_secs(60),
+            output_bytes: 64 << 20,
+        },
+        |_| {},
+    )
+    .await?;
     let metadata: Metadata =
         serde_json::from_slice(&out.stdout).context("failed to read `cargo metadata` output")?;
-    let nodes: HashMap<&str, &ResolveNode> =
-        metadata.resolve.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    let nodes: HashMap<&str, &ResolveNode> = metadata
+        .resolve
+        .nodes
+        .iter()
+        .map(|n| (n.id.as_str(), n))
+        .collect();
     let start = metadata
         .packages
         .iter()
@@ -304,7 +338,11 @@ async fn dependency_steps(wb: &Workbook) -> Result<usize> {
         }
         if let Some(node) = nodes.get(id) {
             for dep in &node.deps {
-                if dep.dep_kinds.iter().any(|k| k.kind.as_deref() != Some("dev")) {
+                if dep
+                    .dep_kinds
+                    .iter()
+                    .any(|k| k.kind.as_deref() != Some("dev"))
+                {
                     stack.push(&dep.pkg);
                 }
             }
@@ -315,7 +353,10 @@ async fn dependency_steps(wb: &Workbook) -> Result<usize> {
         .iter()
         .filter(|p| seen.contains(p.id.as_str()))
         .map(|p| {
-            let build_script = p.targets.iter().any(|t| t.kind.iter().any(|k| k == "custom-build"));
+            let build_script = p
+                .targets
+                .iter()
+                .any(|t| t.kind.iter().any(|k| k == "custom-build"));
             if build_script { 3 } else { 1 }
         })
         .sum())
@@ -325,8 +366,15 @@ async fn host_triple() -> Result<String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let mut cmd = Command::new(rustc);
     cmd.arg("-vV");
-    let out = process::run(cmd, Limits { time: Duration::from_secs(30), output_bytes: 1 << 16 }, |_| {})
-        .await?;
+    let out = process::run(
+        cmd,
+        Limits {
+            time: Duration::from_secs(30),
+            output_bytes: 1 << 16,
+        },
+        |_| {},
+    )
+    .await?;
     out.stdout_text()
         .lines()
         .find_map(|line| line.strip_prefix("host: "))
@@ -338,8 +386,15 @@ async fn host_triple() -> Result<String> {
 pub async fn rustfmt_check(file: &Path) -> Result<Option<String>> {
     let mut cmd = Command::new("rustfmt");
     cmd.args(["--check", "--edition", "2024"]).arg(file);
-    let out = process::run(cmd, Limits { time: Duration::from_secs(60), output_bytes: 1 << 20 }, |_| {})
-        .await?;
+    let out = process::run(
+        cmd,
+        Limits {
+            time: Duration::from_secs(60),
+            output_bytes: 1 << 20,
+        },
+        |_| {},
+    )
+    .await?;
     Ok((!out.success()).then(|| out.stdout_text() + &out.stderr_text()))
 }
 
@@ -347,18 +402,43 @@ pub async fn rustfmt_check(file: &Path) -> Result<Option<String>> {
 /// returns the rendered warnings when there are any.
 pub async fn clippy(wb: &Workbook, bin: &str) -> Result<Option<String>> {
     let mut cmd = cargo(wb, "clippy");
-    cmd.args(["--package", CHECKS_PACKAGE, "--bin", bin, "--profile", "test"])
-        .args(["--message-format=json-diagnostic-rendered-ansi", "--", "-D", "warnings"]);
+    cmd.args([
+        "--package",
+        CHECKS_PACKAGE,
+        "--bin",
+        bin,
+        "--profile",
+        "test",
+    ])
+    .args([
+        "--message-format=json-diagnostic-rendered-ansi",
+        "--",
+        "-D",
+        "warnings",
+    ]);
     let mut rendered = String::new();
-    let out = process::run(cmd, Limits { time: COMPILE_TIME_LIMIT, output_bytes: OUTPUT_CAP }, |line| {
-        if let Ok(Message::CompilerMessage { message }) = serde_json::from_str::<Message>(line)
-            && let Some(text) = &tidy_diagnostic(message, &wb.root).rendered
-        {
-            rendered += text;
-        }
-    })
+    let out = process::run(
+        cmd,
+        Limits {
+            time: COMPILE_TIME_LIMIT,
+            output_bytes: OUTPUT_CAP,
+        },
+        |line| {
+            if let Ok(Message::CompilerMessage { message }) = serde_json::from_str::<Message>(line)
+                && let Some(text) = &tidy_diagnostic(message, &wb.root).rendered
+            {
+                rendered += text;
+            }
+        },
+    )
     .await?;
-    Ok((!out.success()).then(|| if rendered.is_empty() { out.stderr_text() } else { rendered }))
+    Ok((!out.success()).then(|| {
+        if rendered.is_empty() {
+            out.stderr_text()
+        } else {
+            rendered
+        }
+    }))
 }
 
 #[cfg(test)]
@@ -367,7 +447,10 @@ mod tests {
 
     #[test]
     fn package_names_come_from_ids() {
-        assert_eq!(package_name("registry+https://example/index#tokio@1.47.0"), "tokio");
+        assert_eq!(
+            package_name("registry+https://example/index#tokio@1.47.0"),
+            "tokio"
+        );
         assert_eq!(package_name("path+file:///w/checks#0.0.0"), "checks");
         assert_eq!(package_name("path+file:///w/checks#checks@0.0.0"), "checks");
     }

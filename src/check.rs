@@ -21,6 +21,8 @@ use crate::workbook::Workbook;
 /// What a test binary or program may print before the rest is cut.
 const RUN_OUTPUT_CAP: usize = 256 * 1024;
 
+const TRUNCATED_NOTE: &str = "\n[the output was cut here: it printed more than 256 KiB]";
+
 /// Listing the checks runs no learner code; it only needs to start the binary.
 const LIST_TIME_LIMIT: Duration = Duration::from_secs(10);
 
@@ -38,7 +40,11 @@ pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
     let exe = build
         .executable
         .with_context(|| format!("cargo built `{bin}` but did not say where the executable is"))?;
-    if ex.test { run_checks(wb, ex, &exe, warnings).await } else { run_program(wb, ex, &exe, warnings).await }
+    if ex.test {
+        run_checks(wb, ex, &exe, warnings).await
+    } else {
+        run_program(wb, ex, &exe, warnings).await
+    }
 }
 
 fn command(wb: &Workbook, exe: &Path) -> Command {
@@ -54,20 +60,31 @@ async fn run_program(
     exe: &Path,
     warnings: Vec<cargo::Diagnostic>,
 ) -> Result<Outcome> {
-    let limits = Limits { time: ex.time_limit, output_bytes: RUN_OUTPUT_CAP };
+    let limits = Limits {
+        time: ex.time_limit,
+        output_bytes: RUN_OUTPUT_CAP,
+    };
     let run = process::run(command(wb, exe), limits, |_| {}).await?;
-    let output = cargo::tidy_paths(&(run.stdout_text() + &run.stderr_text()), &wb.root);
+    let mut output = cargo::tidy_paths(&(run.stdout_text() + &run.stderr_text()), &wb.root);
+    if run.truncated {
+        output += TRUNCATED_NOTE;
+    }
     Ok(match run.status {
-        None => Outcome::TimedOut(TimedOut { running: Vec::new(), limit: ex.time_limit, output }),
-        Some(status) if status.success() => {
-            Outcome::Passed(Passed { n_checks: 0, warnings, output })
-        }
+        None => Outcome::TimedOut(TimedOut {
+            running: Vec::new(),
+            limit: ex.time_limit,
+            output,
+        }),
+        Some(status) if status.success() => Outcome::Passed(Passed {
+            n_checks: 0,
+            warnings,
+            output,
+        }),
         Some(status) => Outcome::ChecksFailed(ChecksFailed {
             failures: vec![CheckFailure {
                 name: "the program".to_owned(),
                 message: format!("exited with {status}\n{}", output.trim_end()),
             }],
-            n_passed: 0,
             n_checks: 1,
         }),
     })
@@ -81,8 +98,15 @@ async fn run_checks(
 ) -> Result<Outcome> {
     let mut list = command(wb, exe);
     list.args(["--list", "--format", "terse"]);
-    let listed = process::run(list, Limits { time: LIST_TIME_LIMIT, output_bytes: RUN_OUTPUT_CAP }, |_| {})
-        .await?;
+    let listed = process::run(
+        list,
+        Limits {
+            time: LIST_TIME_LIMIT,
+            output_bytes: RUN_OUTPUT_CAP,
+        },
+        |_| {},
+    )
+    .await?;
     if !listed.success() {
         anyhow::bail!(
             "failed to list the checks of `{}`: {}",
@@ -95,8 +119,13 @@ async fn run_checks(
     let log_dir = tempfile::tempdir().context("failed to create a temporary directory")?;
     let log_path = log_dir.path().join("checks.log");
     let mut run = command(wb, exe);
-    run.arg("--logfile").arg(&log_path).args(["--color", "never"]);
-    let limits = Limits { time: ex.time_limit, output_bytes: RUN_OUTPUT_CAP };
+    run.arg("--logfile")
+        .arg(&log_path)
+        .args(["--color", "never"]);
+    let limits = Limits {
+        time: ex.time_limit,
+        output_bytes: RUN_OUTPUT_CAP,
+    };
     let finished = process::run(run, limits, |_| {}).await?;
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     let results = parse_log(&log);
@@ -108,15 +137,18 @@ async fn run_checks(
             .filter(|name| !results.contains_key(name.as_str()))
             .map(|name| display_name(name))
             .collect();
-        return Ok(Outcome::TimedOut(TimedOut { running, limit: ex.time_limit, output: String::new() }));
+        return Ok(Outcome::TimedOut(TimedOut {
+            running,
+            limit: ex.time_limit,
+            output: String::new(),
+        }));
     }
 
     let messages = parse_failure_messages(&stdout);
     let mut failures = Vec::new();
-    let mut n_passed = 0;
     for name in &checks {
         match results.get(name.as_str()) {
-            Some(LogResult::Ok) | Some(LogResult::Ignored) => n_passed += 1,
+            Some(LogResult::Ok) | Some(LogResult::Ignored) => {}
             Some(LogResult::Failed) => failures.push(CheckFailure {
                 name: display_name(name),
                 message: messages
@@ -129,7 +161,9 @@ async fn run_checks(
                 message: format!(
                     "never reported a result: the test process ended early ({}). Does the code \
                      call `std::process::exit`, or abort (a stack overflow, a double panic)?",
-                    finished.status.map_or_else(|| "killed".to_owned(), |s| s.to_string())
+                    finished
+                        .status
+                        .map_or_else(|| "killed".to_owned(), |s| s.to_string())
                 ),
             }),
         }
@@ -140,15 +174,27 @@ async fn run_checks(
             name: "the test process".to_owned(),
             message: format!(
                 "ended with {} after its checks passed\n{}",
-                finished.status.map_or_else(|| "no status".to_owned(), |s| s.to_string()),
+                finished
+                    .status
+                    .map_or_else(|| "no status".to_owned(), |s| s.to_string()),
                 finished.stderr_text().trim_end()
             ),
         });
     }
     if failures.is_empty() {
-        return Ok(Outcome::Passed(Passed { n_checks: checks.len(), warnings, output: String::new() }));
+        return Ok(Outcome::Passed(Passed {
+            n_checks: checks.len(),
+            warnings,
+            output: String::new(),
+        }));
     }
-    Ok(Outcome::ChecksFailed(ChecksFailed { failures, n_passed, n_checks: checks.len() }))
+    if finished.truncated {
+        failures[0].message += TRUNCATED_NOTE;
+    }
+    Ok(Outcome::ChecksFailed(ChecksFailed {
+        failures,
+        n_checks: checks.len(),
+    }))
 }
 
 /// Test names from `--list --format terse`: lines `name: test`.
@@ -190,7 +236,10 @@ fn parse_failure_messages(stdout: &str) -> HashMap<&str, String> {
     let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
     let mut open = false;
     for line in stdout.lines() {
-        if let Some(name) = line.strip_prefix("---- ").and_then(|l| l.strip_suffix(" stdout ----")) {
+        if let Some(name) = line
+            .strip_prefix("---- ")
+            .and_then(|l| l.strip_suffix(" stdout ----"))
+        {
             sections.push((name, Vec::new()));
             open = true;
         } else if line == "failures:" || line.starts_with("test result: ") {
@@ -199,7 +248,10 @@ fn parse_failure_messages(stdout: &str) -> HashMap<&str, String> {
             lines.push(line);
         }
     }
-    sections.into_iter().map(|(name, lines)| (name, clean_message(&lines))).collect()
+    sections
+        .into_iter()
+        .map(|(name, lines)| (name, clean_message(&lines)))
+        .collect()
 }
 
 fn clean_message(lines: &[&str]) -> String {

@@ -8,7 +8,10 @@ use anyhow::{Context, Result};
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename,
 /// so a crash or a full disk leaves either the old file or the new one, never a mix.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut temp = tempfile::Builder::new()
         .prefix(".asynclings-tmp-")
         .tempfile_in(dir)
@@ -16,7 +19,8 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     temp.write_all(contents)
         .and_then(|()| temp.as_file().sync_all())
         .with_context(|| format!("failed to write `{}`", temp.path().display()))?;
-    temp.persist(path).with_context(|| format!("failed to write `{}`", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("failed to write `{}`", path.display()))?;
     Ok(())
 }
 

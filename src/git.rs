@@ -13,7 +13,12 @@ fn git(root: &Path, args: &[&str]) -> Result<std::process::Output> {
         .current_dir(root)
         .args(args)
         .output()
-        .with_context(|| format!("failed to start `git {}`: is git installed?", args.join(" ")))
+        .with_context(|| {
+            format!(
+                "failed to start `git {}`: is git installed?",
+                args.join(" ")
+            )
+        })
 }
 
 /// The content of `path` (relative to `root`) as the workbook shipped it: from the newest
@@ -29,12 +34,19 @@ pub fn shipped_version(root: &Path, path: &Path) -> Result<String> {
     let me = String::from_utf8_lossy(&me.stdout).trim().to_owned();
     let log = git(root, &["log", "--format=%H %ae", "--", &relative])?;
     if !log.status.success() {
-        bail!("`git log` failed: {}", String::from_utf8_lossy(&log.stderr).trim_end());
+        bail!(
+            "`git log` failed: {}",
+            String::from_utf8_lossy(&log.stderr).trim_end()
+        );
     }
     let log = String::from_utf8_lossy(&log.stdout).into_owned();
-    let commits: Vec<(&str, &str)> =
-        log.lines().filter_map(|line| line.split_once(' ')).collect();
-    let theirs = commits.iter().filter(|(_, author)| me.is_empty() || *author != me);
+    let commits: Vec<(&str, &str)> = log
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .collect();
+    let theirs = commits
+        .iter()
+        .filter(|(_, author)| me.is_empty() || *author != me);
     // When every commit is the learner's own (a copied workbook), the oldest one is the best
     // guess at what was shipped.
     let candidates = theirs.chain(commits.last());
@@ -44,5 +56,8 @@ pub fn shipped_version(root: &Path, path: &Path) -> Result<String> {
             return Ok(String::from_utf8_lossy(&show.stdout).into_owned());
         }
     }
-    bail!("`{}` is not in the workbook's git history, so there is no shipped version to restore", path.display())
+    bail!(
+        "`{}` is not in the workbook's git history, so there is no shipped version to restore",
+        path.display()
+    )
 }

@@ -68,7 +68,10 @@ impl InfoFile {
             Ok(info) => info,
             Err(err) => {
                 let place = err.span().map(|span| Place::of(source, span));
-                bail!("{}", located(path, place, &plain_types(err.message()), source));
+                bail!(
+                    "{}",
+                    located(path, place, &plain_types(err.message()), source)
+                );
             }
         };
         if info.format_version != SUPPORTED_FORMAT_VERSION {
@@ -130,9 +133,11 @@ pub fn located(path: &Path, place: Option<Place>, message: &str, source: &str) -
 
 /// serde names Rust types (`expected u64`); say what to write instead.
 fn plain_types(message: &str) -> String {
-    ["u64", "u32", "u8"].iter().fold(message.to_owned(), |message, ty| {
-        message.replace(&format!("expected {ty}"), "expected a whole number")
-    })
+    ["u64", "u32", "u8"]
+        .iter()
+        .fold(message.to_owned(), |message, ty| {
+            message.replace(&format!("expected {ty}"), "expected a whole number")
+        })
 }
 
 fn find_key_span(source: &str, key: &str) -> Option<Range<usize>> {
@@ -215,7 +220,10 @@ points = 3
     #[test]
     fn an_unknown_field_is_named_with_its_line_and_column() {
         let err = error("format_version = 1\n[[exercises]]\nname = \"a\"\n  hnit = \"x\"\n");
-        assert!(err.starts_with("info.toml:4:3: unknown field `hnit`"), "{err}");
+        assert!(
+            err.starts_with("info.toml:4:3: unknown field `hnit`"),
+            "{err}"
+        );
         assert!(err.contains("expected one of"), "{err}");
         assert!(err.contains("4 |   hnit = \"x\""), "{err}");
     }
@@ -224,7 +232,10 @@ points = 3
     fn a_wrong_type_says_what_was_expected() {
         let err = error("format_version = 1\n[[exercises]]\nname = \"a\"\ntime_limit = \"5s\"\n");
         assert!(err.starts_with("info.toml:4:14: "), "{err}");
-        assert!(err.contains("invalid type: string \"5s\", expected a whole number"), "{err}");
+        assert!(
+            err.contains("invalid type: string \"5s\", expected a whole number"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -242,7 +253,10 @@ points = 3
     #[test]
     fn an_unsupported_version_is_located() {
         let err = error("\nformat_version = 7\n");
-        assert!(err.starts_with("info.toml:2:1: unsupported format_version 7"), "{err}");
+        assert!(
+            err.starts_with("info.toml:2:1: unsupported format_version 7"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -68,7 +68,10 @@ enum DevCommand {
 fn main() -> ExitCode {
     term::init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: failed to start the async runtime: {err}");
@@ -94,7 +97,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::List) => commands::list::list(&root),
         Some(Command::Reset { name }) => commands::reset::reset(&root, &name),
         Some(Command::Verify) => commands::verify::verify(&root).await,
-        Some(Command::Dev(DevCommand::Check { names })) => commands::dev::check(&root, &names).await,
+        Some(Command::Dev(DevCommand::Check { names })) => {
+            commands::dev::check(&root, &names).await
+        }
         Some(Command::Dev(DevCommand::Sync)) => commands::dev::sync(&root),
     }
 }

@@ -36,7 +36,6 @@ pub struct CheckFailure {
 #[derive(Debug)]
 pub struct ChecksFailed {
     pub failures: Vec<CheckFailure>,
-    pub n_passed: usize,
     pub n_checks: usize,
 }
 
@@ -152,7 +151,12 @@ impl Outcome {
                     }
                 }
                 if !passed.output.trim().is_empty() {
-                    let _ = writeln!(out, "{}\n{}", term::dim("Output:"), passed.output.trim_end());
+                    let _ = writeln!(
+                        out,
+                        "{}\n{}",
+                        term::dim("Output:"),
+                        passed.output.trim_end()
+                    );
                 }
                 let what = match passed.n_checks {
                     0 => "it runs".to_owned(),

@@ -43,18 +43,35 @@ impl State {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((Self { path, file: StateFile::default(), first_run: true }, None));
+                return Ok((
+                    Self {
+                        path,
+                        file: StateFile::default(),
+                        first_run: true,
+                    },
+                    None,
+                ));
             }
             Err(err) => {
                 return Err(err).with_context(|| format!("failed to read `{}`", path.display()));
             }
         };
         match toml::from_str::<StateFile>(&text) {
-            Ok(file) => Ok((Self { path, file, first_run: false }, None)),
+            Ok(file) => Ok((
+                Self {
+                    path,
+                    file,
+                    first_run: false,
+                },
+                None,
+            )),
             Err(err) => {
                 let aside = aside_path(&path);
                 std::fs::rename(&path, &aside).with_context(|| {
-                    format!("`{}` is corrupt and could not be moved aside", path.display())
+                    format!(
+                        "`{}` is corrupt and could not be moved aside",
+                        path.display()
+                    )
                 })?;
                 let warning = format!(
                     "your progress file `{STATE_FILE}` could not be read ({}), so it was moved to \
@@ -63,7 +80,14 @@ impl State {
                     err.message().trim_end(),
                     aside.file_name().unwrap_or_default().to_string_lossy()
                 );
-                Ok((Self { path, file: StateFile::default(), first_run: false }, Some(warning)))
+                Ok((
+                    Self {
+                        path,
+                        file: StateFile::default(),
+                        first_run: false,
+                    },
+                    Some(warning),
+                ))
             }
         }
     }
@@ -119,11 +143,16 @@ impl State {
     /// The first exercise not done after `idx`, wrapping around to the start.
     pub fn next_pending(&self, wb: &Workbook, idx: usize) -> Option<usize> {
         let n = wb.exercises.len();
-        (1..=n).map(|step| (idx + step) % n).find(|&i| !self.is_done(&wb.exercises[i].name))
+        (1..=n)
+            .map(|step| (idx + step) % n)
+            .find(|&i| !self.is_done(&wb.exercises[i].name))
     }
 
     pub fn n_done(&self, wb: &Workbook) -> usize {
-        wb.exercises.iter().filter(|ex| self.is_done(&ex.name)).count()
+        wb.exercises
+            .iter()
+            .filter(|ex| self.is_done(&ex.name))
+            .count()
     }
 }
 
@@ -171,6 +200,9 @@ mod tests {
         let kept: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
         assert_eq!(kept.len(), 1);
         let kept_text = std::fs::read_to_string(kept[0].path()).unwrap();
-        assert_eq!(kept_text, "done = [\"join1\"\n", "the corrupt file is kept as it was");
+        assert_eq!(
+            kept_text, "done = [\"join1\"\n",
+            "the corrupt file is kept as it was"
+        );
     }
 }

@@ -35,7 +35,9 @@ impl WrongFix {
     }
 
     fn harness_path(&self) -> PathBuf {
-        Path::new(HARNESS_DIR).join("wrong").join(format!("{}__{}.rs", self.exercise, self.what))
+        Path::new(HARNESS_DIR)
+            .join("wrong")
+            .join(format!("{}__{}.rs", self.exercise, self.what))
     }
 }
 
@@ -45,7 +47,11 @@ pub fn wrong_fixes(wb: &Workbook) -> (Vec<WrongFix>, Vec<String>) {
     let mut fixes = Vec::new();
     let mut problems = Vec::new();
     for path in rust_files(&wb.root, WRONG_FIXES_DIR) {
-        let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let stem = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let Some((exercise, what)) = stem.split_once("__") else {
             problems.push(format!(
                 "`{}`: a wrong fix is named `<exercise>__<what>.rs`, with two underscores",
@@ -60,7 +66,11 @@ pub fn wrong_fixes(wb: &Workbook) -> (Vec<WrongFix>, Vec<String>) {
             ));
             continue;
         }
-        fixes.push(WrongFix { exercise: exercise.to_owned(), what: what.to_owned(), path });
+        fixes.push(WrongFix {
+            exercise: exercise.to_owned(),
+            what: what.to_owned(),
+            path,
+        });
     }
     (fixes, problems)
 }
@@ -86,7 +96,10 @@ pub fn plan(wb: &Workbook) -> Result<Vec<(PathBuf, String)>> {
         let content = stub(ex, wb, &harness, &fix.path);
         files.push((harness, content));
     }
-    for (manifest, bins) in [(EXERCISES_MANIFEST, exercise_bins), (CHECKS_MANIFEST, check_bins)] {
+    for (manifest, bins) in [
+        (EXERCISES_MANIFEST, exercise_bins),
+        (CHECKS_MANIFEST, check_bins),
+    ] {
         let path = wb.root.join(manifest);
         let current = std::fs::read_to_string(&path)
             .with_context(|| format!("failed to read `{}`", path.display()))?;
@@ -154,7 +167,10 @@ fn extra_harness_files(wb: &Workbook, plan: &[(PathBuf, String)]) -> Vec<PathBuf
 }
 
 fn bin_entry(name: &str, path: &Path) -> String {
-    format!("\n[[bin]]\nname = \"{name}\"\npath = \"{}\"\n", path.display())
+    format!(
+        "\n[[bin]]\nname = \"{name}\"\npath = \"{}\"\n",
+        path.display()
+    )
 }
 
 /// A path relative to the package directory (the manifest sits one level down).

@@ -17,7 +17,11 @@ pub fn colors() -> bool {
 
 /// Text that already carries ANSI colors (rustc's rendering): kept or stripped.
 pub fn ansi(text: &str) -> String {
-    if colors() { text.to_owned() } else { console::strip_ansi_codes(text).into_owned() }
+    if colors() {
+        text.to_owned()
+    } else {
+        console::strip_ansi_codes(text).into_owned()
+    }
 }
 
 pub fn red(text: &str) -> String {
@@ -43,7 +47,10 @@ pub fn dim(text: &str) -> String {
 /// A path that a terminal with OSC 8 support shows as a clickable link to the file.
 pub fn file_link(shown: &str, absolute: &std::path::Path) -> String {
     if colors() {
-        format!("\x1b]8;;file://{}\x1b\\{shown}\x1b]8;;\x1b\\", absolute.display())
+        format!(
+            "\x1b]8;;file://{}\x1b\\{shown}\x1b]8;;\x1b\\",
+            absolute.display()
+        )
     } else {
         shown.to_owned()
     }
@@ -53,7 +60,11 @@ pub fn file_link(shown: &str, absolute: &std::path::Path) -> String {
 pub fn bar(done: usize, total: usize, width: usize) -> String {
     let total = total.max(1);
     let filled = (done.min(total) * width) / total;
-    format!("[{}{}] {done}/{total}", "#".repeat(filled), "-".repeat(width - filled))
+    format!(
+        "[{}{}] {done}/{total}",
+        "#".repeat(filled),
+        "-".repeat(width - filled)
+    )
 }
 
 #[cfg(test)]

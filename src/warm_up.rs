@@ -59,8 +59,15 @@ pub async fn ensure_dependencies(wb: &Workbook) -> Result<()> {
 
 fn fingerprint(wb: &Workbook) -> String {
     let mut hasher = DefaultHasher::new();
-    for file in ["Cargo.lock", "Cargo.toml", "checks/Cargo.toml", "checks/support.rs"] {
-        std::fs::read(wb.root.join(file)).unwrap_or_default().hash(&mut hasher);
+    for file in [
+        "Cargo.lock",
+        "Cargo.toml",
+        "checks/Cargo.toml",
+        "checks/support.rs",
+    ] {
+        std::fs::read(wb.root.join(file))
+            .unwrap_or_default()
+            .hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
 }

@@ -108,7 +108,10 @@ impl Workbook {
             });
         }
         if exercises.is_empty() {
-            bail!("`{}` lists no exercises: add `[[exercises]]` tables", info_path.display());
+            bail!(
+                "`{}` lists no exercises: add `[[exercises]]` tables",
+                info_path.display()
+            );
         }
         Ok(Self {
             root: root.to_path_buf(),
@@ -171,7 +174,9 @@ impl Workbook {
                 problems.push(format!(
                     "`{}` checks an exercise that info.toml does not list: expected `{}` to exist",
                     path.display(),
-                    Path::new("exercises").join(path.strip_prefix("checks").unwrap()).display()
+                    Path::new("exercises")
+                        .join(path.strip_prefix("checks").unwrap())
+                        .display()
                 ));
             }
         }
@@ -182,10 +187,14 @@ impl Workbook {
 /// Every `.rs` file under `root/top`, relative to `root`, sorted.
 pub fn rust_files(root: &Path, top: &str) -> Vec<PathBuf> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { return };
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            return;
+        };
         for entry in entries.flatten() {
             let relative = dir.join(entry.file_name());
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() {
                 walk(root, &relative, out);
             } else if relative.extension().is_some_and(|ext| ext == "rs") {
@@ -208,7 +217,9 @@ fn is_valid_name(name: &str) -> bool {
 fn is_valid_dir(dir: &str) -> bool {
     !dir.is_empty()
         && dir != "harness"
-        && dir.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && dir
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 #[cfg(test)]
@@ -249,7 +260,9 @@ mod tests {
         let (_dir, wb) = workbook(&info, &[]);
         let err = format!("{:#}", wb.err().unwrap());
         assert!(
-            err.starts_with("info.toml:8:8: duplicate exercise name `join1`: it is already listed on line 4"),
+            err.starts_with(
+                "info.toml:8:8: duplicate exercise name `join1`: it is already listed on line 4"
+            ),
             "{err}"
         );
     }

@@ -48,15 +48,28 @@ async fn load_page(profile: &Service, orders: &Service, news: &Service, user: u3
     let profile = profile.get(user).await;
     let orders = orders.get(user).await;
     let news = news.get(user).await;
-    Page { profile, orders, news }
+    Page {
+        profile,
+        orders,
+        news,
+    }
 }
 
 #[tokio::main]
 async fn main() {
     let ms = Duration::from_millis;
-    let profile = Service { name: "profile", latency: ms(70) };
-    let orders = Service { name: "orders", latency: ms(130) };
-    let news = Service { name: "news", latency: ms(40) };
+    let profile = Service {
+        name: "profile",
+        latency: ms(70),
+    };
+    let orders = Service {
+        name: "orders",
+        latency: ms(130),
+    };
+    let news = Service {
+        name: "news",
+        latency: ms(40),
+    };
 
     let start = tokio::time::Instant::now();
     let page = load_page(&profile, &orders, &news, 7).await;

@@ -77,14 +77,23 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
     let selected: Vec<&Exercise> = if names.is_empty() {
         wb.exercises.iter().collect()
     } else {
-        names.iter().map(|name| wb.find(name).map(|idx| &wb.exercises[idx])).collect::<Result<_>>()?
+        names
+            .iter()
+            .map(|name| wb.find(name).map(|idx| &wb.exercises[idx]))
+            .collect::<Result<_>>()?
     };
     for ex in &selected {
         if !root.join(ex.solution_path()).is_file() {
-            problems.push(format!("`{}` is missing: every exercise needs a solution", ex.solution_path().display()));
+            problems.push(format!(
+                "`{}` is missing: every exercise needs a solution",
+                ex.solution_path().display()
+            ));
         }
         if ex.hints.is_empty() {
-            problems.push(format!("`{}` has no hints in info.toml (line {})", ex.name, ex.info_line));
+            problems.push(format!(
+                "`{}` has no hints in info.toml (line {})",
+                ex.name, ex.info_line
+            ));
         }
     }
     if !stale.is_empty() {
@@ -121,7 +130,10 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
             ));
         }
         if let Some(diff) = cargo::rustfmt_check(&root.join(ex.solution_path())).await? {
-            line_problems.push(format!("`{}` is not rustfmt-clean:\n{diff}", ex.solution_path().display()));
+            line_problems.push(format!(
+                "`{}` is not rustfmt-clean:\n{diff}",
+                ex.solution_path().display()
+            ));
         }
         if ex.strict_clippy
             && let Some(warnings) = cargo::clippy(&wb, &ex.harness_bin(Variant::Solution)).await?
@@ -140,9 +152,10 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
             let text = failure_text(&outcome);
             let met = match (&expected, &outcome) {
                 (Expectation::CompileError, Outcome::CompileError(_)) => true,
-                (Expectation::Message(message), Outcome::ChecksFailed(_) | Outcome::TimedOut(_)) => {
-                    text.contains(message.as_str())
-                }
+                (
+                    Expectation::Message(message),
+                    Outcome::ChecksFailed(_) | Outcome::TimedOut(_),
+                ) => text.contains(message.as_str()),
                 _ => false,
             };
             if !met {
@@ -175,13 +188,20 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
 
 fn report(problems: Vec<String>, n_ok: usize) -> Result<ExitCode> {
     if problems.is_empty() {
-        println!("\n{} all {n_ok} exercises are sound.", term::green("dev check:"));
+        println!(
+            "\n{} all {n_ok} exercises are sound.",
+            term::green("dev check:")
+        );
         return Ok(ExitCode::SUCCESS);
     }
     println!();
     for problem in &problems {
         println!("{} {problem}\n", term::red("problem:"));
     }
-    println!("{} {} problem(s)", term::red("dev check failed:"), problems.len());
+    println!(
+        "{} {} problem(s)",
+        term::red("dev check failed:"),
+        problems.len()
+    );
     Ok(ExitCode::FAILURE)
 }

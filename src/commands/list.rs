@@ -12,7 +12,13 @@ pub fn list(root: &Path) -> Result<ExitCode> {
     let session = Session::open(root)?;
     let wb = &session.wb;
     let current = session.state.current_exercise(wb);
-    let width = wb.exercises.iter().map(|ex| ex.name.len()).max().unwrap_or(4).max(4);
+    let width = wb
+        .exercises
+        .iter()
+        .map(|ex| ex.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     println!("  {:<width$}  {:<7}  PATH", "NAME", "STATE");
     for (idx, ex) in wb.exercises.iter().enumerate() {
         let marker = if Some(idx) == current { ">" } else { " " };
@@ -23,10 +29,18 @@ pub fn list(root: &Path) -> Result<ExitCode> {
         } else {
             term::yellow("pending")
         };
-        println!("{marker} {:<width$}  {state}  {}", ex.name, ex.path().display());
+        println!(
+            "{marker} {:<width$}  {state}  {}",
+            ex.name,
+            ex.path().display()
+        );
     }
     let n_done = session.state.n_done(wb);
     let total = wb.exercises.len();
-    println!("\nProgress: {} ({}%)", term::bar(n_done, total, 40), n_done * 100 / total);
+    println!(
+        "\nProgress: {} ({}%)",
+        term::bar(n_done, total, 40),
+        n_done * 100 / total
+    );
     Ok(ExitCode::SUCCESS)
 }

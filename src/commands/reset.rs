@@ -20,7 +20,10 @@ pub fn reset(root: &Path, name: &str) -> Result<ExitCode> {
         .with_context(|| format!("cannot reset `{}`", ex.name))?;
     let current = std::fs::read(&path).ok();
     if current.as_deref() == Some(shipped.as_bytes()) {
-        println!("`{}` is already as shipped; nothing to do.", ex.path().display());
+        println!(
+            "`{}` is already as shipped; nothing to do.",
+            ex.path().display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     // The learner's version is saved before anything is overwritten.

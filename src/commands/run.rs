@@ -35,7 +35,12 @@ async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCod
     let ex = session.wb.exercises[idx].clone();
     require_file(&session.wb, &ex)?;
     ensure_dependencies(&session.wb).await?;
-    println!("{} {}", term::bold("Checking"), ex.path().display());
+    let shown = ex.path().display().to_string();
+    println!(
+        "{} {}",
+        term::bold("Checking"),
+        term::file_link(&shown, &session.wb.root.join(ex.path()))
+    );
     let outcome = check(&session.wb, &ex, &ex.harness_bin(Variant::Exercise)).await?;
     print!("{}", outcome.render(&ex.path().display().to_string()));
     let passed = outcome.is_passed();
@@ -55,15 +60,29 @@ async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCod
                 if let Some(message) = &session.wb.final_message {
                     println!("\n{message}");
                 }
+                println!(
+                    "\nAll {} exercises done, with {} hints.",
+                    session.wb.exercises.len(),
+                    session.state.total_hints_used()
+                );
             }
         }
     } else {
         session.state.set_current(&ex.name);
         let used = session.state.hints_used(&ex.name);
         if used < ex.hints.len() {
-            println!("Stuck? `asynclings hint {}` shows hint {} of {}.", ex.name, used + 1, ex.hints.len());
+            println!(
+                "Stuck? `asynclings hint {}` shows hint {} of {}.",
+                ex.name,
+                used + 1,
+                ex.hints.len()
+            );
         }
     }
     session.state.save()?;
-    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

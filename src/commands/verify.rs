@@ -18,6 +18,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
     let total = session.wb.exercises.len();
     let mut first_failure: Option<(String, Outcome)> = None;
     let mut n_passed = 0;
+    let (mut points, mut max_points) = (0, 0);
     for (idx, ex) in session.wb.exercises.iter().enumerate() {
         let shown = ex.path().display().to_string();
         let outcome = if session.wb.root.join(ex.path()).is_file() {
@@ -33,8 +34,10 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         println!("{mark} [{:>2}/{total}] {:<28} {label}", idx + 1, ex.name);
         let passed = outcome.as_ref().is_some_and(Outcome::is_passed);
         session.state.set_done(&ex.name, passed);
+        max_points += ex.points;
         if passed {
             n_passed += 1;
+            points += ex.points;
         } else if first_failure.is_none()
             && let Some(outcome) = outcome
         {
@@ -43,7 +46,10 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         }
     }
     session.state.save()?;
-    println!("\n{} of {total} exercises pass. {}", n_passed, term::bar(n_passed, total, 30));
+    println!(
+        "\n{n_passed} of {total} exercises pass ({points} of {max_points} points). {}",
+        term::bar(n_passed, total, 30)
+    );
     match first_failure {
         None => {
             if let Some(message) = &session.wb.final_message {

@@ -16,14 +16,18 @@ fn dev_check_proves_the_fixture_sound() {
 fn dev_check_catches_an_exercise_that_passes_as_shipped() {
     let wb = Workbook::fixture("basic");
     wb.solve("a", "fail1");
-    wb.run(["dev", "check", "fail1"]).fails().stdout_has("`exercises/a/fail1.rs` passes as shipped");
+    wb.run(["dev", "check", "fail1"])
+        .fails()
+        .stdout_has("`exercises/a/fail1.rs` passes as shipped");
 }
 
 #[test]
 fn dev_check_catches_a_failing_solution() {
     let wb = Workbook::fixture("basic");
     wb.write("solutions/a/fail1.rs", &wb.read("exercises/a/fail1.rs"));
-    wb.run(["dev", "check", "fail1"]).fails().stdout_has("`solutions/a/fail1.rs` does not pass its checks: checks failed");
+    wb.run(["dev", "check", "fail1"])
+        .fails()
+        .stdout_has("`solutions/a/fail1.rs` does not pass its checks: checks failed");
 }
 
 #[test]
@@ -42,25 +46,52 @@ fn dev_check_reports_tree_problems() {
 #[test]
 fn wrong_fixes_must_fail_with_their_message() {
     let wb = Workbook::fixture("basic");
-    let wrong = wb.read("exercises/a/fail1.rs").replace("x + 2 // TODO", "x + x - 0 + 21 - 21 + 0 * x + if x == 2 { 0 } else { 1 }");
-    wb.write("tests/wrong_fixes/fail1__off_by_one.rs", &format!("// expect: does it add instead of multiplying?\n{wrong}"));
-    wb.write("tests/wrong_fixes/fail1__not_even_compiling.rs", "// expect: compile error\nfn double(x: u32) -> u32 { x * }\nfn main() {}\n");
-    wb.run(["dev", "check", "fail1"]).fails().stdout_has("plumbing is out of date");
-    wb.run(["dev", "sync"]).succeeds().stdout_has("checks/harness/wrong/fail1__off_by_one.rs");
-    wb.run(["dev", "check", "fail1"]).succeeds().stdout_has("2 wrong fixes rejected");
+    let wrong = wb.read("exercises/a/fail1.rs").replace(
+        "x + 2 // TODO",
+        "x + x - 0 + 21 - 21 + 0 * x + if x == 2 { 0 } else { 1 }",
+    );
+    wb.write(
+        "tests/wrong_fixes/fail1__off_by_one.rs",
+        &format!("// expect: does it add instead of multiplying?\n{wrong}"),
+    );
+    wb.write(
+        "tests/wrong_fixes/fail1__not_even_compiling.rs",
+        "// expect: compile error\nfn double(x: u32) -> u32 { x * }\nfn main() {}\n",
+    );
+    wb.run(["dev", "check", "fail1"])
+        .fails()
+        .stdout_has("plumbing is out of date");
+    wb.run(["dev", "sync"])
+        .succeeds()
+        .stdout_has("checks/harness/wrong/fail1__off_by_one.rs");
+    wb.run(["dev", "check", "fail1"])
+        .succeeds()
+        .stdout_has("2 wrong fixes rejected");
     // A wrong fix that passes, or fails for another reason, is a problem.
-    wb.write("tests/wrong_fixes/fail1__off_by_one.rs", &format!("// expect: some other message\n{wrong}"));
+    wb.write(
+        "tests/wrong_fixes/fail1__off_by_one.rs",
+        &format!("// expect: some other message\n{wrong}"),
+    );
     wb.run(["dev", "check", "fail1"]).fails().stdout_has("wrong fix `tests/wrong_fixes/fail1__off_by_one.rs` should fail with Message(\"some other message\")");
 }
 
 #[test]
 fn dev_sync_writes_plumbing_for_a_new_exercise() {
     let wb = Workbook::fixture("basic");
-    let info = wb.read("info.toml") + "\n[[exercises]]\nname = \"new1\"\ndir = \"c\"\nhints = [\"x\"]\n";
+    let info =
+        wb.read("info.toml") + "\n[[exercises]]\nname = \"new1\"\ndir = \"c\"\nhints = [\"x\"]\n";
     wb.write("info.toml", &info);
     wb.write("exercises/c/new1.rs", "fn main() {}\n");
-    wb.run(["dev", "sync"]).succeeds().stdout_has("wrote checks/harness/new1.rs");
-    assert!(wb.read("checks/Cargo.toml").contains("name = \"new1-solution\"\npath = \"harness/new1-solution.rs\""));
-    assert!(wb.read("exercises/Cargo.toml").contains("name = \"new1\"\npath = \"c/new1.rs\""));
+    wb.run(["dev", "sync"])
+        .succeeds()
+        .stdout_has("wrote checks/harness/new1.rs");
+    assert!(
+        wb.read("checks/Cargo.toml")
+            .contains("name = \"new1-solution\"\npath = \"harness/new1-solution.rs\"")
+    );
+    assert!(
+        wb.read("exercises/Cargo.toml")
+            .contains("name = \"new1\"\npath = \"c/new1.rs\"")
+    );
     wb.run(["dev", "sync"]).succeeds().stdout_has("up to date");
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod curriculum;
 mod dev;
 mod info_errors;
 mod progress;

@@ -6,18 +6,33 @@ use crate::support::Workbook;
 fn hints_deepen_one_level_at_a_time_and_are_remembered() {
     let wb = Workbook::fixture("basic");
     let first = wb.run(["hint", "pass1"]);
-    first.succeeds().stdout_has("Hint 1 of 3 for pass1\nfirst nudge").stdout_lacks("second");
+    first
+        .succeeds()
+        .stdout_has("Hint 1 of 3 for pass1\nfirst nudge")
+        .stdout_lacks("second");
     let second = wb.run(["hint", "pass1"]);
-    second.succeeds().stdout_has("first nudge").stdout_has("Hint 2 of 3 for pass1\nsecond: the concept").stdout_lacks("third");
-    wb.run(["hint", "pass1"]).succeeds().stdout_has("third: nearly the answer").stdout_has("That was the last hint");
-    wb.run(["hint", "pass1"]).succeeds().stdout_has("Hint 3 of 3");
+    second
+        .succeeds()
+        .stdout_has("first nudge")
+        .stdout_has("Hint 2 of 3 for pass1\nsecond: the concept")
+        .stdout_lacks("third");
+    wb.run(["hint", "pass1"])
+        .succeeds()
+        .stdout_has("third: nearly the answer")
+        .stdout_has("That was the last hint");
+    wb.run(["hint", "pass1"])
+        .succeeds()
+        .stdout_has("Hint 3 of 3");
     assert!(wb.read(".asynclings-state.toml").contains("pass1 = 3"));
 }
 
 #[test]
 fn hint_all_shows_every_level() {
     let wb = Workbook::fixture("basic");
-    wb.run(["hint", "pass1", "--all"]).succeeds().stdout_has("first nudge").stdout_has("third: nearly the answer");
+    wb.run(["hint", "pass1", "--all"])
+        .succeeds()
+        .stdout_has("first nudge")
+        .stdout_has("third: nearly the answer");
 }
 
 #[test]
@@ -47,7 +62,10 @@ fn verify_checks_everything_and_shows_the_first_failure() {
         .stdout_has("The first exercise to fix:")
         .stdout_has("double(21) returned 23");
     let state = wb.read(".asynclings-state.toml");
-    assert!(state.contains("done = [\"compile1\", \"pass1\"]"), "{state}");
+    assert!(
+        state.contains("done = [\"compile1\", \"pass1\"]"),
+        "{state}"
+    );
     assert!(state.contains("current = \"fail1\""), "{state}");
 }
 
@@ -62,8 +80,15 @@ fn a_corrupt_state_file_is_reported_kept_and_rebuilt() {
     let kept: Vec<_> = std::fs::read_dir(wb.path())
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".asynclings-state.toml.corrupt-"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".asynclings-state.toml.corrupt-")
+        })
         .collect();
     assert_eq!(kept.len(), 1, "the corrupt file is kept aside");
-    assert!(wb.read(".asynclings-state.toml").contains("done = [\"pass1\"]"));
+    assert!(
+        wb.read(".asynclings-state.toml")
+            .contains("done = [\"pass1\"]")
+    );
 }

@@ -15,10 +15,15 @@ fn reset_restores_the_shipped_file_and_keeps_a_backup() {
         .stdout_has("Restored `exercises/a/fail1.rs`");
     assert_eq!(wb.read("exercises/a/fail1.rs"), shipped);
     assert_eq!(wb.read(".asynclings-backups/fail1-1.rs"), mine);
-    assert!(!wb.read(".asynclings-state.toml").contains("fail1\""), "no longer done");
+    assert!(
+        !wb.read(".asynclings-state.toml").contains("fail1\""),
+        "no longer done"
+    );
     // A second reset of a changed file keeps both backups.
     wb.write("exercises/a/fail1.rs", "// second attempt\n");
-    wb.run(["reset", "fail1"]).succeeds().stdout_has("fail1-2.rs");
+    wb.run(["reset", "fail1"])
+        .succeeds()
+        .stdout_has("fail1-2.rs");
     assert_eq!(wb.read(".asynclings-backups/fail1-1.rs"), mine);
 }
 
@@ -46,6 +51,9 @@ fn reset_without_git_history_says_so_and_touches_nothing() {
     let wb = Workbook::fixture("basic");
     std::fs::remove_dir_all(wb.path().join(".git")).unwrap();
     wb.write("exercises/a/fail1.rs", "// mine\n");
-    wb.run(["reset", "fail1"]).fails().clean_error().stderr_has("git history");
+    wb.run(["reset", "fail1"])
+        .fails()
+        .clean_error()
+        .stderr_has("git history");
     assert_eq!(wb.read("exercises/a/fail1.rs"), "// mine\n");
 }

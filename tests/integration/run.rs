@@ -10,7 +10,10 @@ fn a_passing_exercise_is_done_and_points_at_the_next() {
         .stdout_has("its check passes")
         .stdout_has("solutions/a/pass1.rs")
         .stdout_has("Next: `compile1`");
-    assert!(wb.read(".asynclings-state.toml").contains("done = [\"pass1\"]"));
+    assert!(
+        wb.read(".asynclings-state.toml")
+            .contains("done = [\"pass1\"]")
+    );
 }
 
 #[test]
@@ -22,7 +25,10 @@ fn a_compile_error_shows_rustc_with_the_learners_path() {
         .stdout_has("--> exercises/a/compile1.rs:3:5")
         .stdout_lacks("checks/harness")
         .stdout_has("asynclings hint compile1");
-    assert!(!run.stdout.contains('\x1b'), "NO_COLOR output has no escape codes");
+    assert!(
+        !run.stdout.contains('\x1b'),
+        "NO_COLOR output has no escape codes"
+    );
 }
 
 #[test]
@@ -51,28 +57,42 @@ fn a_hang_is_stopped_at_the_time_limit_and_explained() {
 #[test]
 fn exiting_with_status_zero_is_not_a_pass() {
     let wb = Workbook::fixture("basic");
-    wb.run(["run", "exit1"]).checks_fail().stdout_has("value_is_three").stdout_has("never reported a result");
+    wb.run(["run", "exit1"])
+        .checks_fail()
+        .stdout_has("value_is_three")
+        .stdout_has("never reported a result");
     assert!(wb.read(".asynclings-state.toml").contains("done = []"));
 }
 
 #[test]
 fn printing_a_fake_passing_report_is_not_a_pass() {
     let wb = Workbook::fixture("basic");
-    wb.run(["run", "fake1"]).checks_fail().stdout_has("value_is_five").stdout_has("never reported a result");
+    wb.run(["run", "fake1"])
+        .checks_fail()
+        .stdout_has("value_is_five")
+        .stdout_has("never reported a result");
 }
 
 #[test]
 fn a_program_exercise_must_exit_successfully() {
     let wb = Workbook::fixture("basic");
-    wb.run(["run", "program1"]).checks_fail().stdout_has("exit status: 2").stdout_has("about to fail");
+    wb.run(["run", "program1"])
+        .checks_fail()
+        .stdout_has("exit status: 2")
+        .stdout_has("about to fail");
     wb.solve("b", "program1");
-    wb.run(["run", "program1"]).passes().stdout_has("all good").stdout_has("it runs");
+    wb.run(["run", "program1"])
+        .passes()
+        .stdout_has("all good")
+        .stdout_has("it runs");
 }
 
 #[test]
 fn inline_tests_run_when_there_is_no_check_file() {
     let wb = Workbook::fixture("basic");
-    wb.run(["run", "inline1"]).checks_fail().stdout_has("tests::triples");
+    wb.run(["run", "inline1"])
+        .checks_fail()
+        .stdout_has("tests::triples");
     wb.solve("b", "inline1");
     wb.run(["run", "inline1"]).passes();
 }
@@ -82,20 +102,31 @@ fn fixing_the_file_turns_the_verdict_around() {
     let wb = Workbook::fixture("basic");
     wb.run(["run", "fail1"]).checks_fail();
     wb.solve("a", "fail1");
-    wb.run(["run", "fail1"]).passes().stdout_has("all 2 checks pass");
+    wb.run(["run", "fail1"])
+        .passes()
+        .stdout_has("all 2 checks pass");
 }
 
 #[test]
 fn no_command_welcomes_a_first_timer_and_checks_the_first_exercise() {
     let wb = Workbook::fixture("basic");
-    wb.run([]).succeeds().stdout_has("Welcome to the fixture workbook.").stdout_has("exercises/a/pass1.rs");
-    wb.run([]).fails().stdout_lacks("Welcome").stdout_has("exercises/a/compile1.rs");
+    wb.run([])
+        .succeeds()
+        .stdout_has("Welcome to the fixture workbook.")
+        .stdout_has("exercises/a/pass1.rs");
+    wb.run([])
+        .fails()
+        .stdout_lacks("Welcome")
+        .stdout_has("exercises/a/compile1.rs");
 }
 
 #[test]
 fn an_unknown_name_suggests_the_closest() {
     let wb = Workbook::fixture("basic");
-    wb.run(["run", "fial1"]).fails().clean_error().stderr_has("there is no exercise `fial1`: did you mean `fail1`?");
+    wb.run(["run", "fial1"])
+        .fails()
+        .clean_error()
+        .stderr_has("there is no exercise `fial1`: did you mean `fail1`?");
 }
 
 #[test]

@@ -24,12 +24,31 @@ impl Workbook {
         let wb = Self { dir };
         for args in [
             &["init", "-q"][..],
-            &["-c", "user.email=teacher@example.com", "-c", "user.name=Teacher", "add", "-A"],
-            &["-c", "user.email=teacher@example.com", "-c", "user.name=Teacher", "commit", "-qm", "shipped"],
+            &[
+                "-c",
+                "user.email=teacher@example.com",
+                "-c",
+                "user.name=Teacher",
+                "add",
+                "-A",
+            ],
+            &[
+                "-c",
+                "user.email=teacher@example.com",
+                "-c",
+                "user.name=Teacher",
+                "commit",
+                "-qm",
+                "shipped",
+            ],
             &["config", "user.email", "learner@example.com"],
             &["config", "user.name", "Learner"],
         ] {
-            let status = Command::new("git").args(args).current_dir(wb.path()).status().unwrap();
+            let status = Command::new("git")
+                .args(args)
+                .current_dir(wb.path())
+                .status()
+                .unwrap();
             assert!(status.success(), "git {args:?} failed");
         }
         wb
@@ -63,8 +82,16 @@ impl Workbook {
     }
 
     pub fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git").args(args).current_dir(self.path()).output().unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -72,7 +99,11 @@ impl Workbook {
         self.run_with(args, |_| {})
     }
 
-    pub fn run_with<const N: usize>(&self, args: [&str; N], setup: impl FnOnce(&mut Command)) -> Run {
+    pub fn run_with<const N: usize>(
+        &self,
+        args: [&str; N],
+        setup: impl FnOnce(&mut Command),
+    ) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_asynclings"));
         cmd.args(args)
             .current_dir(self.path())
@@ -133,17 +164,29 @@ impl Run {
     }
 
     pub fn stdout_has(&self, text: &str) -> &Self {
-        assert!(self.stdout.contains(text), "expected stdout to contain {text:?}\n{}", self.describe());
+        assert!(
+            self.stdout.contains(text),
+            "expected stdout to contain {text:?}\n{}",
+            self.describe()
+        );
         self
     }
 
     pub fn stdout_lacks(&self, text: &str) -> &Self {
-        assert!(!self.stdout.contains(text), "expected stdout not to contain {text:?}\n{}", self.describe());
+        assert!(
+            !self.stdout.contains(text),
+            "expected stdout not to contain {text:?}\n{}",
+            self.describe()
+        );
         self
     }
 
     pub fn stderr_has(&self, text: &str) -> &Self {
-        assert!(self.stderr.contains(text), "expected stderr to contain {text:?}\n{}", self.describe());
+        assert!(
+            self.stderr.contains(text),
+            "expected stderr to contain {text:?}\n{}",
+            self.describe()
+        );
         self
     }
 
@@ -151,7 +194,11 @@ impl Run {
     pub fn clean_error(&self) -> &Self {
         assert!(self.stderr.starts_with("error: "), "{}", self.describe());
         assert!(!self.stderr.contains("panicked"), "{}", self.describe());
-        assert!(!self.stderr.contains("RUST_BACKTRACE"), "{}", self.describe());
+        assert!(
+            !self.stderr.contains("RUST_BACKTRACE"),
+            "{}",
+            self.describe()
+        );
         self
     }
 

@@ -1,0 +1,79 @@
+use super::*;
+
+use std::time::Duration;
+
+use asynclings_support::watchdog;
+use tokio::time::Instant;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The latency `fetch` has for `id`.
+fn latency(id: u32) -> Duration {
+    Duration::from_millis(10 * u64::from(id % 7 + 1))
+}
+
+/// Why `fetch_all(ids)` took `took` instead of the slowest fetch's latency.
+fn why(ids: &[u32], took: Duration) -> &'static str {
+    let sum: Duration = ids.iter().map(|&id| latency(id)).sum();
+    if took == sum {
+        "are the futures awaited one after another?"
+    } else {
+        "some fetches still wait for others to finish: are all the futures in one `join_all`?"
+    }
+}
+
+async fn run(ids: &[u32]) -> (Vec<String>, Duration) {
+    let start = Instant::now();
+    let records = watchdog(LIMIT, "fetch_all", fetch_all(ids)).await;
+    (records, start.elapsed())
+}
+
+#[tokio::test(start_paused = true)]
+async fn many_fetches_take_one_latency() {
+    // Twenty ids that all take 50ms: concurrently, 50ms in all; one by one, a whole second.
+    let ids: Vec<u32> = (0..20).map(|i| 4 + 7 * i).collect();
+    let (records, took) = run(&ids).await;
+    assert_eq!(
+        records.len(),
+        ids.len(),
+        "fetch_all of {} ids returned {} records",
+        ids.len(),
+        records.len()
+    );
+    assert_eq!(
+        took,
+        Duration::from_millis(50),
+        "fetch_all of 20 records that each take 50ms took {took:?} of virtual time; run \
+         concurrently they take 50ms in all: {}",
+        why(&ids, took)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn results_keep_the_order_of_the_ids() {
+    // Latencies 70, 10, 40, 60, 20, 70 ms: they finish in a different order than asked.
+    let ids = [13, 21, 3, 19, 8, 6];
+    let (records, took) = run(&ids).await;
+    let expected: Vec<String> = ids.iter().map(|id| format!("record {id}")).collect();
+    assert_eq!(
+        records, expected,
+        "fetch_all({ids:?}) returned {records:?}; the records must be in the order of the ids, \
+         not in the order the fetches finished (`join_all` keeps the input order; \
+         `FuturesUnordered` does not)"
+    );
+    let slowest = ids.iter().map(|&id| latency(id)).max().unwrap();
+    assert_eq!(
+        took,
+        slowest,
+        "fetch_all({ids:?}) took {took:?} of virtual time; concurrently it takes as long as \
+         the slowest fetch, {slowest:?}: {}",
+        why(&ids, took)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_ids_no_records() {
+    let (records, took) = run(&[]).await;
+    assert!(records.is_empty(), "fetch_all(&[]) returned {records:?}");
+    assert_eq!(took, Duration::ZERO);
+}

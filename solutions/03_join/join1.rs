@@ -1,0 +1,77 @@
+// join1: waiting for several things at once
+//
+// `.await` waits for one future. Three awaits in a row wait three times, one after another:
+//
+//     profile |------ 70ms ------|
+//     orders                     |------------ 130ms ------------|
+//     news                                                       |-- 40ms --|   = 240ms
+//
+// None of these requests needs another's answer, so there is no reason to wait for them in
+// turn. `tokio::join!(a, b, c)` polls all three futures, inside the current task, and
+// finishes when the last of them does, giving back all three outputs as a tuple:
+//
+//     profile |------ 70ms ------|
+//     orders  |------------ 130ms ------------|
+//     news    |-- 40ms --|                                                     = 130ms
+//
+// This is concurrency without any extra thread: while one future waits for its answer, the
+// task polls the others. The page below loads three independent pieces one after another.
+// Load them at the same time.
+
+use std::time::Duration;
+
+use tokio::time::sleep;
+
+/// A pretend remote service that answers after `latency`.
+struct Service {
+    name: &'static str,
+    latency: Duration,
+}
+
+impl Service {
+    async fn get(&self, user: u32) -> String {
+        sleep(self.latency).await;
+        format!("{} for user {user}", self.name)
+    }
+}
+
+#[derive(Debug, PartialEq)]
+struct Page {
+    profile: String,
+    orders: String,
+    news: String,
+}
+
+/// Loads the three parts of a user's page.
+async fn load_page(profile: &Service, orders: &Service, news: &Service, user: u32) -> Page {
+    // `join!` polls the three futures side by side in this one task and returns when the
+    // last is done, so the page takes as long as the slowest request, not the sum of all.
+    let (profile, orders, news) = tokio::join!(profile.get(user), orders.get(user), news.get(user));
+    Page {
+        profile,
+        orders,
+        news,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let ms = Duration::from_millis;
+    let profile = Service {
+        name: "profile",
+        latency: ms(70),
+    };
+    let orders = Service {
+        name: "orders",
+        latency: ms(130),
+    };
+    let news = Service {
+        name: "news",
+        latency: ms(40),
+    };
+
+    let start = tokio::time::Instant::now();
+    let page = load_page(&profile, &orders, &news, 7).await;
+    println!("{page:#?}");
+    println!("loaded in {:?}", start.elapsed());
+}
