@@ -13,23 +13,50 @@ mod state;
 mod sync;
 mod term;
 mod warm_up;
+mod watch;
 mod workbook;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Learn async Rust by fixing small broken programs. With no command, works through the
-/// exercises in order, starting with the first one not done.
+/// Learn async Rust by fixing small broken programs. With no command, watches the first
+/// exercise not done and checks it every time you save.
 #[derive(Parser)]
 #[command(version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    watch: WatchArgs,
+}
+
+#[derive(clap::Args, Clone, Copy)]
+struct WatchArgs {
+    /// Move on to the next exercise as soon as one passes
+    #[arg(long)]
+    auto_advance: bool,
+    /// Check only when `r` is pressed, not on every save
+    #[arg(long)]
+    manual_run: bool,
+    /// Poll the exercise file for changes instead of relying on file events (network mounts)
+    #[arg(long)]
+    poll: bool,
+}
+
+impl From<WatchArgs> for watch::Options {
+    fn from(args: WatchArgs) -> Self {
+        Self { auto_advance: args.auto_advance, manual_run: args.manual_run, poll: args.poll }
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Watch the current exercise: check it on every save (the default)
+    Watch {
+        #[command(flatten)]
+        args: WatchArgs,
+    },
     /// Build and check one exercise (the current one if no name is given)
     Run {
         /// The exercise's name, as `asynclings list` shows it
@@ -91,7 +118,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let root = std::env::current_dir()
         .map_err(|err| anyhow::anyhow!("failed to read the current directory: {err}"))?;
     match cli.command {
-        None => commands::run::start(&root).await,
+        None => watch::watch(&root, cli.watch.into()).await,
+        Some(Command::Watch { args }) => watch::watch(&root, args.into()).await,
         Some(Command::Run { name }) => commands::run::run(&root, name.as_deref()).await,
         Some(Command::Hint { name, all }) => commands::hint::hint(&root, name.as_deref(), all),
         Some(Command::List) => commands::list::list(&root),

@@ -22,6 +22,9 @@ struct StateFile {
     current: Option<String>,
     #[serde(default)]
     done: BTreeSet<String>,
+    /// Seconds spent in watch mode, over all sessions.
+    #[serde(default)]
+    time_spent_secs: u64,
     /// Hint levels used per exercise.
     #[serde(default)]
     hints: BTreeMap<String, usize>,
@@ -122,6 +125,14 @@ impl State {
 
     pub fn total_hints_used(&self) -> usize {
         self.file.hints.values().sum()
+    }
+
+    pub fn add_time_spent(&mut self, time: std::time::Duration) {
+        self.file.time_spent_secs += time.as_secs();
+    }
+
+    pub fn time_spent(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.file.time_spent_secs)
     }
 
     pub fn set_current(&mut self, name: &str) {

@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::commands::Session;
+use crate::exercise::Exercise;
 use crate::fs_util::write_atomically;
 use crate::git;
+use crate::state::State;
 
 pub const BACKUP_DIR: &str = ".asynclings-backups";
 
@@ -15,30 +17,36 @@ pub fn reset(root: &Path, name: &str) -> Result<ExitCode> {
     let mut session = Session::open(root)?;
     let idx = session.wb.find(name)?;
     let ex = session.wb.exercises[idx].clone();
+    for line in reset_exercise(root, &ex, &mut session.state)? {
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Restores the shipped version of `ex`, saving the learner's first; returns what was done,
+/// as sentences for the screen.
+pub fn reset_exercise(root: &Path, ex: &Exercise, state: &mut State) -> Result<Vec<String>> {
     let path = root.join(ex.path());
     let shipped = git::shipped_version(root, &ex.path())
         .with_context(|| format!("cannot reset `{}`", ex.name))?;
     let current = std::fs::read(&path).ok();
     if current.as_deref() == Some(shipped.as_bytes()) {
-        println!(
-            "`{}` is already as shipped; nothing to do.",
-            ex.path().display()
-        );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(vec![format!("`{}` is already as shipped; nothing to do.", ex.path().display())]);
     }
+    let mut done = Vec::new();
     // The learner's version is saved before anything is overwritten.
     if let Some(current) = current {
         let backup = backup_path(root, &ex.name);
         std::fs::create_dir_all(root.join(BACKUP_DIR))
             .with_context(|| format!("failed to create `{BACKUP_DIR}`"))?;
         write_atomically(&root.join(&backup), &current)?;
-        println!("Your version is saved as `{}`.", backup.display());
+        done.push(format!("Your version is saved as `{}`.", backup.display()));
     }
     write_atomically(&path, shipped.as_bytes())?;
-    session.state.set_done(&ex.name, false);
-    session.state.save()?;
-    println!("Restored `{}` to the shipped version.", ex.path().display());
-    Ok(ExitCode::SUCCESS)
+    state.set_done(&ex.name, false);
+    state.save()?;
+    done.push(format!("Restored `{}` to the shipped version.", ex.path().display()));
+    Ok(done)
 }
 
 /// `.asynclings-backups/<name>-<n>.rs` with the first free `n`, so no backup overwrites another.

@@ -11,10 +11,8 @@ use crate::exercise::Variant;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
 
-const NO_WATCH_YET: &str = "Watch mode is not built yet: asynclings checks the current exercise \
-     once. Save your fix and run `cargo run --release` (or `asynclings run`) again.";
-
-/// No command: welcome a first-time learner, then check the current exercise.
+/// Without a terminal for watch mode: welcome a first-time learner, then check the current
+/// exercise once.
 pub async fn start(root: &Path) -> Result<ExitCode> {
     let session = Session::open(root)?;
     if session.state.first_run
@@ -22,7 +20,6 @@ pub async fn start(root: &Path) -> Result<ExitCode> {
     {
         println!("{welcome}\n");
     }
-    println!("{}\n", term::dim(NO_WATCH_YET));
     run_session(session, None).await
 }
 

@@ -1,0 +1,75 @@
+// spawn4: results from many tasks, as they finish
+//
+// Awaiting a list of `JoinHandle`s one by one gets the results in the order the tasks were
+// spawned. If the first task is the slowest, every other result sits finished and unhandled
+// until that one is done.
+//
+// `tokio::task::JoinSet` is a set of tasks that you spawn into and then drain in completion
+// order:
+//
+//     let mut set = JoinSet::new();
+//     for item in items {
+//         set.spawn(work(item));
+//     }
+//     while let Some(result) = set.join_next().await {   // the next task to finish
+//         let value = result?;                           // Err(JoinError) if it panicked
+//     }
+//
+// A `JoinSet` also owns its tasks: dropping the set aborts every task still in it, so tasks
+// cannot quietly outlive the code that started them.
+//
+// (In 03_join, `FuturesUnordered` did the same for futures inside one task. A `JoinSet` holds
+// tasks, which the runtime may run on several threads at once.)
+//
+// `ping_all` below pings every mirror on a task of its own, but reports them in the order
+// they were started. Report each one as soon as it answers.
+
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+/// A download mirror and how long it takes to answer.
+struct Mirror {
+    host: String,
+    latency: Duration,
+}
+
+/// Pretends to ping a mirror; returns a line for the report.
+async fn ping(mirror: Mirror) -> String {
+    tokio::time::sleep(mirror.latency).await;
+    format!("{} answered in {:?}", mirror.host, mirror.latency)
+}
+
+/// Pings every mirror on a task of its own and calls `on_answer` with each mirror's line as
+/// soon as that mirror answers.
+async fn ping_all(mirrors: Vec<Mirror>, mut on_answer: impl FnMut(String)) {
+    // `join_next` waits for whichever task in the set finishes next, so each answer is
+    // handled at the moment it arrives. The loop ends when the set is empty: no task is
+    // left behind.
+    let mut set = JoinSet::new();
+    for mirror in mirrors {
+        set.spawn(ping(mirror));
+    }
+    while let Some(answer) = set.join_next().await {
+        on_answer(answer.expect("a ping task panicked"));
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let mirrors = [
+        ("far.example", 300),
+        ("near.example", 20),
+        ("mid.example", 90),
+    ]
+    .map(|(host, ms)| Mirror {
+        host: host.to_string(),
+        latency: Duration::from_millis(ms),
+    })
+    .into();
+    let start = tokio::time::Instant::now();
+    ping_all(mirrors, |line| {
+        println!("{:>4}ms: {line}", start.elapsed().as_millis())
+    })
+    .await;
+}

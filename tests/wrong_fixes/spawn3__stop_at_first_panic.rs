@@ -1,0 +1,63 @@
+// expect: keep going after a failed task
+// spawn3: a task that panics
+//
+// A panic inside a spawned task does not bring down the program. The runtime catches it at
+// the edge of the task, ends that task, and keeps running all the others. The panic is handed
+// to whoever awaits the task's `JoinHandle`, as an error:
+//
+//     match handle.await {
+//         Ok(value) => ...,                      // the task finished
+//         Err(err) if err.is_panic() => ...,     // the task panicked
+//         Err(err) => ...,                       // the task was cancelled (err.is_cancelled())
+//     }
+//
+// `handle.await.unwrap()` throws that protection away: it turns the task's panic back into a
+// panic of the caller, and one bad task takes down everything that waits on it. Sometimes
+// that is what you want (a panic is a bug). When tasks process untrusted input with code that
+// may panic, it usually is not.
+//
+// `decode_all` below decodes frames with a decoder that panics on corrupt input (it belongs to
+// another crate, so you cannot fix the decoder). One corrupt frame should cost one result, not
+// all of them.
+
+use std::time::Duration;
+
+/// A decoder from another crate: reads a frame such as "0x1f" as a number, and panics when
+/// the frame is corrupt. (Pretend you cannot change it.)
+fn decode(frame: &str) -> u32 {
+    let digits = frame
+        .strip_prefix("0x")
+        .expect("corrupt frame: no 0x prefix");
+    u32::from_str_radix(digits, 16).expect("corrupt frame: not hexadecimal")
+}
+
+/// Pretends to fetch a frame's payload (5ms), then decodes it.
+async fn decode_frame(frame: String) -> u32 {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    decode(&frame)
+}
+
+/// Decodes every frame on a task of its own. Returns the values in the order of `frames`,
+/// with `None` for each frame whose decoding panicked.
+async fn decode_all(frames: Vec<String>) -> Vec<Option<u32>> {
+    let tasks: Vec<_> = frames
+        .into_iter()
+        .map(|frame| tokio::spawn(decode_frame(frame)))
+        .collect();
+    let mut values = Vec::new();
+    for task in tasks {
+        // TODO: a task that panicked comes back here as an `Err`, and `unwrap` turns it into a
+        // panic of `decode_all` itself.
+        match task.await {
+            Ok(value) => values.push(Some(value)),
+            Err(_) => break,
+        }
+    }
+    values
+}
+
+#[tokio::main]
+async fn main() {
+    let frames = ["0x10", "0xZZ", "0x2a"].map(String::from).to_vec();
+    println!("{:?}", decode_all(frames).await);
+}
