@@ -46,7 +46,11 @@ struct WatchArgs {
 
 impl From<WatchArgs> for watch::Options {
     fn from(args: WatchArgs) -> Self {
-        Self { auto_advance: args.auto_advance, manual_run: args.manual_run, poll: args.poll }
+        Self {
+            auto_advance: args.auto_advance,
+            manual_run: args.manual_run,
+            poll: args.poll,
+        }
     }
 }
 

@@ -95,7 +95,11 @@ pub async fn watch(root: &Path, options: Options) -> Result<ExitCode> {
         settle: None,
         session_start: std::time::Instant::now(),
         log: std::env::var_os(LOG_VAR).and_then(|path| {
-            File::options().create(true).append(true).open(PathBuf::from(path)).ok()
+            File::options()
+                .create(true)
+                .append(true)
+                .open(PathBuf::from(path))
+                .ok()
         }),
         progress_tx,
         progress_rx,
@@ -113,7 +117,10 @@ enum View {
     Exercise,
     List(ListView),
     /// Asking whether to reset exercise `idx`; back to the list afterwards if it came from there.
-    ConfirmReset { idx: usize, list: Option<ListView> },
+    ConfirmReset {
+        idx: usize,
+        list: Option<ListView>,
+    },
 }
 
 enum Verdict {
@@ -242,7 +249,8 @@ impl<'a> App<'a> {
                 Poll::Unchanged => {}
                 Poll::Changed => self.saved(),
                 Poll::FellBack => {
-                    self.notices.push(files::WATCH_FELL_BACK_TO_POLLING.to_owned());
+                    self.notices
+                        .push(files::WATCH_FELL_BACK_TO_POLLING.to_owned());
                     self.saved();
                     self.draw();
                 }
@@ -251,7 +259,10 @@ impl<'a> App<'a> {
             Event::Progress(done) => {
                 if matches!(self.view, View::Exercise) {
                     let total = self.wb.exercises.len();
-                    screen::status(&format!("Checking all exercises {}", term::bar(done, total, 30)));
+                    screen::status(&format!(
+                        "Checking all exercises {}",
+                        term::bar(done, total, 30)
+                    ));
                 }
             }
         }
@@ -305,7 +316,10 @@ impl<'a> App<'a> {
     fn cancel_job(&mut self) {
         if let Some(job) = self.job.take() {
             if let JobKind::One { idx, hash } = job.kind {
-                self.log(&format!("cancel {} {hash:016x}", self.wb.exercises[idx].name));
+                self.log(&format!(
+                    "cancel {} {hash:016x}",
+                    self.wb.exercises[idx].name
+                ));
             }
             // Dropping the future kills the build or check process group.
             drop(job);
@@ -332,11 +346,18 @@ impl<'a> App<'a> {
         let idx = self.current;
         let future: JobFuture<'a> = Box::pin(async move {
             let ex = &wb.exercises[idx];
-            check(wb, ex, &ex.harness_bin(Variant::Exercise)).await.map(JobOutput::One)
+            check(wb, ex, &ex.harness_bin(Variant::Exercise))
+                .await
+                .map(JobOutput::One)
         });
-        self.job = Some(Job { kind: JobKind::One { idx, hash }, future });
+        self.job = Some(Job {
+            kind: JobKind::One { idx, hash },
+            future,
+        });
         if matches!(self.view, View::Exercise) {
-            screen::status(&term::dim("⟳ Checking your latest save… (a new save restarts the check)"));
+            screen::status(&term::dim(
+                "⟳ Checking your latest save… (a new save restarts the check)",
+            ));
         }
     }
 
@@ -351,14 +372,22 @@ impl<'a> App<'a> {
             for (n, ex) in wb.exercises.iter().enumerate() {
                 let _ = progress.send(n);
                 let ok = wb.root.join(ex.path()).is_file()
-                    && check(wb, ex, &ex.harness_bin(Variant::Exercise)).await?.is_passed();
+                    && check(wb, ex, &ex.harness_bin(Variant::Exercise))
+                        .await?
+                        .is_passed();
                 passed.push(ok);
             }
             let _ = progress.send(wb.exercises.len());
             Ok(JobOutput::All(passed))
         });
-        self.job = Some(Job { kind: JobKind::All, future });
-        screen::status(&format!("Checking all exercises {}", term::bar(0, self.wb.exercises.len(), 30)));
+        self.job = Some(Job {
+            kind: JobKind::All,
+            future,
+        });
+        screen::status(&format!(
+            "Checking all exercises {}",
+            term::bar(0, self.wb.exercises.len(), 30)
+        ));
     }
 
     fn job_done(&mut self, output: Result<JobOutput>) {
@@ -367,7 +396,11 @@ impl<'a> App<'a> {
             (_, Err(err)) => self.verdict = Verdict::Failed(format!("{err:#}")),
             (JobKind::One { idx, hash }, Ok(JobOutput::One(outcome))) => {
                 let ex = &self.wb.exercises[idx];
-                self.log(&format!("verdict {} {hash:016x} {}", ex.name, outcome.label().replace(' ', "-")));
+                self.log(&format!(
+                    "verdict {} {hash:016x} {}",
+                    ex.name,
+                    outcome.label().replace(' ', "-")
+                ));
                 let passed = outcome.is_passed();
                 self.state.set_done(&ex.name, passed);
                 self.save_state();
@@ -458,7 +491,12 @@ impl<'a> App<'a> {
                     self.go_to(idx);
                     return Flow::Go;
                 }
-                list::Action::Reset(idx) => self.view = View::ConfirmReset { idx, list: Some(list) },
+                list::Action::Reset(idx) => {
+                    self.view = View::ConfirmReset {
+                        idx,
+                        list: Some(list),
+                    }
+                }
             },
             View::ConfirmReset { idx, list } => {
                 if key == Key::Char('y') || key == Key::Char('Y') {
@@ -500,14 +538,21 @@ impl<'a> App<'a> {
                     self.go_to_next();
                     return Flow::Go;
                 }
-                screen::status(&term::yellow("n moves on once this exercise passes (l lists them all)"));
+                screen::status(&term::yellow(
+                    "n moves on once this exercise passes (l lists them all)",
+                ));
                 return Flow::Go;
             }
             Key::Char('r') => {
                 self.check_current(true);
                 return Flow::Go;
             }
-            Key::Char('x') => self.view = View::ConfirmReset { idx: self.current, list: None },
+            Key::Char('x') => {
+                self.view = View::ConfirmReset {
+                    idx: self.current,
+                    list: None,
+                }
+            }
             Key::Char('l') => self.view = View::List(ListView::new(self.current)),
             Key::Char('c') => {
                 self.check_all();
@@ -523,7 +568,9 @@ impl<'a> App<'a> {
         let width = screen::width();
         let frame = match &self.view {
             View::List(list) => {
-                let rows = console::Term::stdout().size_checked().map_or(24, |(rows, _)| rows as usize);
+                let rows = console::Term::stdout()
+                    .size_checked()
+                    .map_or(24, |(rows, _)| rows as usize);
                 list.render(self.wb, &self.state, self.current, rows, width)
             }
             View::Exercise => self.exercise_frame(width),
@@ -586,7 +633,10 @@ impl<'a> App<'a> {
             }
             Verdict::Failed(err) => out += &format!("{} {err}\n", term::red("error:")),
             Verdict::Unchecked => {
-                out += &format!("Saved. Press {} to check it (--manual-run).\n", term::bold("r"));
+                out += &format!(
+                    "Saved. Press {} to check it (--manual-run).\n",
+                    term::bold("r")
+                );
             }
             Verdict::AllDone => {
                 out += &format!("{} `{path}`\n\n", term::green("✓ Done:"));

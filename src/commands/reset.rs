@@ -31,7 +31,10 @@ pub fn reset_exercise(root: &Path, ex: &Exercise, state: &mut State) -> Result<V
         .with_context(|| format!("cannot reset `{}`", ex.name))?;
     let current = std::fs::read(&path).ok();
     if current.as_deref() == Some(shipped.as_bytes()) {
-        return Ok(vec![format!("`{}` is already as shipped; nothing to do.", ex.path().display())]);
+        return Ok(vec![format!(
+            "`{}` is already as shipped; nothing to do.",
+            ex.path().display()
+        )]);
     }
     let mut done = Vec::new();
     // The learner's version is saved before anything is overwritten.
@@ -45,7 +48,10 @@ pub fn reset_exercise(root: &Path, ex: &Exercise, state: &mut State) -> Result<V
     write_atomically(&path, shipped.as_bytes())?;
     state.set_done(&ex.name, false);
     state.save()?;
-    done.push(format!("Restored `{}` to the shipped version.", ex.path().display()));
+    done.push(format!(
+        "Restored `{}` to the shipped version.",
+        ex.path().display()
+    ));
     Ok(done)
 }
 

@@ -47,15 +47,23 @@ impl Events {
     pub fn start(root: &Path, force_poll: bool) -> (Self, Option<String>) {
         let (tx, rx) = mpsc::unbounded_channel();
         if force_poll {
-            return (Self { _watcher: None, rx }, Some(POLLING_AS_ASKED.to_owned()));
+            return (
+                Self { _watcher: None, rx },
+                Some(POLLING_AS_ASKED.to_owned()),
+            );
         }
         let base = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let prefix = base.clone();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             let Ok(event) = event else { return };
             for (path, change) in classify(&event) {
-                let Ok(relative) = path.strip_prefix(&prefix) else { continue };
-                let _ = tx.send(FileEvent { path: relative.to_path_buf(), change });
+                let Ok(relative) = path.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let _ = tx.send(FileEvent {
+                    path: relative.to_path_buf(),
+                    change,
+                });
             }
         });
         let started = watcher.and_then(|mut watcher| {
@@ -64,10 +72,17 @@ impl Events {
             Ok(watcher)
         });
         match started {
-            Ok(watcher) => (Self { _watcher: Some(watcher), rx }, None),
-            Err(err) => {
-                (Self { _watcher: None, rx }, Some(format!("{WATCH_COULD_NOT_START} ({err}).")))
-            }
+            Ok(watcher) => (
+                Self {
+                    _watcher: Some(watcher),
+                    rx,
+                },
+                None,
+            ),
+            Err(err) => (
+                Self { _watcher: None, rx },
+                Some(format!("{WATCH_COULD_NOT_START} ({err}).")),
+            ),
         }
     }
 
@@ -136,7 +151,13 @@ pub struct Poller {
 
 impl Poller {
     pub fn new(path: PathBuf, polling: bool) -> Self {
-        Self { last: stamp(&path), path, notified: false, suspect: false, polling }
+        Self {
+            last: stamp(&path),
+            path,
+            notified: false,
+            suspect: false,
+            polling,
+        }
     }
 
     /// Follows another file (the current exercise changed).
@@ -157,7 +178,11 @@ impl Poller {
         self.last = now;
         let notified = std::mem::take(&mut self.notified);
         if self.polling {
-            return if changed { Poll::Changed } else { Poll::Unchanged };
+            return if changed {
+                Poll::Changed
+            } else {
+                Poll::Unchanged
+            };
         }
         if notified {
             self.suspect = false;
@@ -187,7 +212,11 @@ mod tests {
         let mut poller = Poller::new(path.clone(), false);
         assert_eq!(poller.tick(), Poll::Unchanged);
         std::fs::write(&path, "bb").unwrap();
-        assert_eq!(poller.tick(), Poll::Unchanged, "one tick of grace for the event");
+        assert_eq!(
+            poller.tick(),
+            Poll::Unchanged,
+            "one tick of grace for the event"
+        );
         assert_eq!(poller.tick(), Poll::FellBack);
         assert!(poller.polling);
         std::fs::write(&path, "ccc").unwrap();

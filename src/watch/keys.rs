@@ -44,7 +44,10 @@ impl Drop for TerminalGuard {
 }
 
 fn restore() {
-    if let (Some(saved), Ok(tty)) = (SAVED.get(), File::options().read(true).write(true).open("/dev/tty")) {
+    if let (Some(saved), Ok(tty)) = (
+        SAVED.get(),
+        File::options().read(true).write(true).open("/dev/tty"),
+    ) {
         let _ = tcsetattr(&tty, SetArg::TCSANOW, &Termios::from(*saved));
     }
     // Show the cursor, in case anything hid it.

@@ -28,7 +28,10 @@ pub struct ListView {
 
 impl ListView {
     pub fn new(current: usize) -> Self {
-        Self { selected: current, filter: Filter::All }
+        Self {
+            selected: current,
+            filter: Filter::All,
+        }
     }
 
     fn visible(&self, wb: &Workbook, state: &State) -> Vec<usize> {
@@ -60,8 +63,12 @@ impl ListView {
                     self.selected = idx;
                 }
             }
-            Key::Home | Key::Char('g') => self.selected = visible.first().copied().unwrap_or(self.selected),
-            Key::End | Key::Char('G') => self.selected = visible.last().copied().unwrap_or(self.selected),
+            Key::Home | Key::Char('g') => {
+                self.selected = visible.first().copied().unwrap_or(self.selected)
+            }
+            Key::End | Key::Char('G') => {
+                self.selected = visible.last().copied().unwrap_or(self.selected)
+            }
             Key::Char('f') => {
                 self.filter = match self.filter {
                     Filter::All => Filter::Pending,
@@ -75,20 +82,41 @@ impl ListView {
                     self.selected = first;
                 }
             }
-            Key::Enter | Key::Char('c') if position.is_some() => return Action::Jump(self.selected),
-            Key::Char('r') | Key::Char('x') if position.is_some() => return Action::Reset(self.selected),
+            Key::Enter | Key::Char('c') if position.is_some() => {
+                return Action::Jump(self.selected);
+            }
+            Key::Char('r') | Key::Char('x') if position.is_some() => {
+                return Action::Reset(self.selected);
+            }
             Key::Escape | Key::Char('q') | Key::Char('l') => return Action::Back,
             _ => {}
         }
         Action::Stay
     }
 
-    pub fn render(&self, wb: &Workbook, state: &State, current: usize, rows: usize, width: usize) -> String {
+    pub fn render(
+        &self,
+        wb: &Workbook,
+        state: &State,
+        current: usize,
+        rows: usize,
+        width: usize,
+    ) -> String {
         let visible = self.visible(wb, state);
         let room = rows.saturating_sub(6).max(3);
-        let position = visible.iter().position(|&idx| idx == self.selected).unwrap_or(0);
-        let first = position.saturating_sub(room / 2).min(visible.len().saturating_sub(room));
-        let name_width = wb.exercises.iter().map(|ex| ex.name.len()).max().unwrap_or(4);
+        let position = visible
+            .iter()
+            .position(|&idx| idx == self.selected)
+            .unwrap_or(0);
+        let first = position
+            .saturating_sub(room / 2)
+            .min(visible.len().saturating_sub(room));
+        let name_width = wb
+            .exercises
+            .iter()
+            .map(|ex| ex.name.len())
+            .max()
+            .unwrap_or(4);
         let filter = match self.filter {
             Filter::All => "all",
             Filter::Pending => "pending",
@@ -104,17 +132,33 @@ impl ListView {
             let ex = &wb.exercises[idx];
             let cursor = if idx == self.selected { ">" } else { " " };
             let here = if idx == current { "*" } else { " " };
-            let state_text = if state.is_done(&ex.name) { term::green("done   ") } else { term::yellow("pending") };
-            let line = format!("{cursor}{here} {:<name_width$}  {state_text}  {}", ex.name, ex.path().display());
+            let state_text = if state.is_done(&ex.name) {
+                term::green("done   ")
+            } else {
+                term::yellow("pending")
+            };
+            let line = format!(
+                "{cursor}{here} {:<name_width$}  {state_text}  {}",
+                ex.name,
+                ex.path().display()
+            );
             let line = console::truncate_str(&line, width.max(20), "…").into_owned();
-            out += &if idx == self.selected { term::bold(&line) } else { line };
+            out += &if idx == self.selected {
+                term::bold(&line)
+            } else {
+                line
+            };
             out.push('\n');
         }
         if visible.is_empty() {
             out += "  (no exercises match this filter)\n";
         }
         let keys = "↑/↓ move · enter go to · f filter · r reset · esc back";
-        let keys = if keys.chars().count() <= width { keys } else { "↑↓ enter f r esc" };
+        let keys = if keys.chars().count() <= width {
+            keys
+        } else {
+            "↑↓ enter f r esc"
+        };
         out += &format!("\n{}", term::dim(keys));
         out
     }

@@ -27,7 +27,9 @@ pub fn status(text: &str) {
 }
 
 pub fn width() -> usize {
-    console::Term::stdout().size_checked().map_or(80, |(_, cols)| cols as usize)
+    console::Term::stdout()
+        .size_checked()
+        .map_or(80, |(_, cols)| cols as usize)
 }
 
 /// The one-line key legend, shortened for narrow terminals.
@@ -114,6 +116,9 @@ mod tests {
     fn durations_read_naturally() {
         assert_eq!(human_duration(Duration::from_secs(59)), "under a minute");
         assert_eq!(human_duration(Duration::from_secs(125)), "2 min");
-        assert_eq!(human_duration(Duration::from_secs(3 * 3600 + 60)), "3 h 1 min");
+        assert_eq!(
+            human_duration(Duration::from_secs(3 * 3600 + 60)),
+            "3 h 1 min"
+        );
     }
 }

@@ -8,3 +8,4 @@ mod info_errors;
 mod progress;
 mod reset;
 mod run;
+mod watch;

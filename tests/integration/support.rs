@@ -75,6 +75,10 @@ impl Workbook {
         self
     }
 
+    pub fn solve_text(&self, dir: &str, name: &str) -> String {
+        self.read(&format!("solutions/{dir}/{name}.rs"))
+    }
+
     /// Copies the solution of `name` (in `dir`) over the exercise.
     pub fn solve(&self, dir: &str, name: &str) -> &Self {
         let solution = self.read(&format!("solutions/{dir}/{name}.rs"));
@@ -229,5 +233,117 @@ fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), target).unwrap();
         }
+    }
+}
+
+/// A terminal session in tmux running a command in the workbook: a person's view of it.
+pub struct Tmux {
+    name: String,
+}
+
+/// How long to wait for something to appear on screen before failing the test.
+pub const SCREEN_TIME_LIMIT: Duration = Duration::from_secs(120);
+
+impl Tmux {
+    /// Starts `asynclings <args>` in a detached 100x30 tmux session; the shell stays open
+    /// after it exits, and records the terminal settings then, to prove they were restored.
+    pub fn start(wb: &Workbook, args: &str, log: &Path) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "asynclings-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let script = format!(
+            "cd '{}' && ASYNCLINGS_WATCH_LOG='{}' '{}' {args}; stty -a > stty.txt; sleep 600",
+            wb.path().display(),
+            log.display(),
+            env!("CARGO_BIN_EXE_asynclings"),
+        );
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "bash",
+                "-c",
+                &script,
+            ])
+            .env_remove("NO_COLOR")
+            .status()
+            .expect("tmux is installed (`.ci/run` installs it)");
+        assert!(status.success(), "tmux failed to start");
+        Self { name }
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &str) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, keys])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits until the screen shows `text`, and returns the screen.
+    pub fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |screen| screen.contains(text))
+    }
+
+    pub fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            if started.elapsed() > SCREEN_TIME_LIMIT {
+                panic!("waited {SCREEN_TIME_LIMIT:?} for {what:?}; the screen shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+/// The content hash watch mode writes in its log (FNV-1a, 64 bits).
+pub fn fnv1a(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// Waits until `log` has a line containing `text`.
+pub fn wait_for_log(log: &Path, text: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let content = std::fs::read_to_string(log).unwrap_or_default();
+        if content.contains(text) {
+            return content;
+        }
+        if started.elapsed() > SCREEN_TIME_LIMIT {
+            panic!("waited {SCREEN_TIME_LIMIT:?} for {text:?} in the watch log:\n{content}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

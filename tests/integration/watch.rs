@@ -1,0 +1,196 @@
+//! Watch mode, driven as a person would: in a terminal (tmux), saving files and pressing keys,
+//! reading the screen.
+
+use crate::support::{Tmux, Workbook, fnv1a, wait_for_log};
+
+const SLOW1: &str = "exercises/w/slow1.rs";
+
+fn slow1_returning(body: &str) -> String {
+    format!(
+        "// Return two.\nfn value() -> u32 {{\n    {body}\n}}\n\nfn main() {{\n    println!(\"{{}}\", value());\n}}\n"
+    )
+}
+
+#[test]
+fn each_save_gets_its_verdict_and_keys_work() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start(&wb, "", &log);
+    let screen = tmux.wait_for("✗ Checks failed");
+    assert!(screen.contains("Welcome to the watch fixture."), "{screen}");
+    assert!(
+        screen.contains("value() returned 0, expected 2"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Current exercise: exercises/w/slow1.rs"),
+        "{screen}"
+    );
+    assert!(screen.contains("h hint · l list"), "{screen}");
+
+    // A wrong fix, then the right one.
+    wb.write(SLOW1, &slow1_returning("3"));
+    tmux.wait_for("value() returned 3, expected 2");
+    tmux.keys("h");
+    tmux.wait_for("Hint 1 of 2:");
+    tmux.keys("h");
+    let screen = tmux.wait_for("Hint 2 of 2:");
+    assert!(screen.contains("the answer is 2"), "{screen}");
+    wb.write(SLOW1, &slow1_returning("2"));
+    let screen = tmux.wait_for("✓ Done: `exercises/w/slow1.rs`");
+    assert!(screen.contains("solutions/w/slow1.rs"), "{screen}");
+    assert!(
+        screen.contains("[#########################-------------------------] 1/2"),
+        "{screen}"
+    );
+
+    // n moves on; the list shows both; q quits and the terminal is usable again.
+    tmux.keys("n");
+    tmux.wait_for("asynclings · other1 (2 of 2)");
+    tmux.keys("l");
+    let screen = tmux.wait_for("Exercises (all, 1 of 2 done)");
+    assert!(screen.contains("slow1   done"), "{screen}");
+    tmux.keys("Escape");
+    tmux.wait_for("asynclings · other1");
+    tmux.keys("q");
+    tmux.wait_for("Your progress is saved.");
+    let stty = wait_for_file(&wb, "stty.txt");
+    assert!(
+        stty.contains(" icanon") && stty.contains(" echo "),
+        "terminal left raw:\n{stty}"
+    );
+    let state = wb.read(".asynclings-state.toml");
+    assert!(
+        state.contains("done = [\"slow1\"]") && state.contains("slow1 = 2"),
+        "{state}"
+    );
+}
+
+#[test]
+fn a_save_during_a_slow_check_cancels_it_and_only_the_latest_is_shown() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start(&wb, "", &log);
+    tmux.wait_for("✗ Checks failed");
+    // The first save is slow to check (and wrong); the second is quick (and right).
+    let slow = slow1_returning("std::thread::sleep(std::time::Duration::from_secs(4));\n    5");
+    let quick = slow1_returning("2");
+    wb.write(SLOW1, &slow);
+    wait_for_log(&log, &format!("start slow1 {}", fnv1a(slow.as_bytes())));
+    wb.write(SLOW1, &quick);
+    let quick_verdict = format!("verdict slow1 {} passed", fnv1a(quick.as_bytes()));
+    wait_for_log(&log, &quick_verdict);
+    tmux.wait_for("✓ Done");
+    // Long enough for the slow check to have finished, had it not been stopped.
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    let verdicts: Vec<&str> = log_text
+        .lines()
+        .filter(|l| l.contains(" verdict "))
+        .collect();
+    assert_eq!(
+        verdicts.len(),
+        2,
+        "one verdict as shipped, one for the last save:\n{log_text}"
+    );
+    assert!(verdicts[1].ends_with(&quick_verdict), "{log_text}");
+    assert!(
+        log_text.contains(&format!("cancel slow1 {}", fnv1a(slow.as_bytes()))),
+        "{log_text}"
+    );
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("✓ Done") && !screen.contains("returned 5"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn unchanged_saves_and_other_files_start_nothing() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start(&wb, "", &log);
+    tmux.wait_for("✗ Checks failed");
+    let same = wb.read(SLOW1);
+    wb.write(SLOW1, &same);
+    wb.write("exercises/w/other1.rs", &wb.solve_text("w", "other1"));
+    wb.write("info.toml", &(wb.read("info.toml") + "\n"));
+    tmux.wait_for("`info.toml` changed: restart asynclings to apply it.");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(log_text.matches(" start ").count(), 1, "{log_text}");
+}
+
+#[test]
+fn a_deleted_and_recreated_file_is_followed() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start(&wb, "", &log);
+    tmux.wait_for("✗ Checks failed");
+    wb.remove(SLOW1);
+    tmux.wait_for("✗ Missing: `exercises/w/slow1.rs` is gone");
+    wb.write(SLOW1, &slow1_returning("2"));
+    tmux.wait_for("✓ Done");
+}
+
+#[test]
+fn polling_finds_saves_without_file_events() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start(&wb, "--poll", &log);
+    let screen = tmux.wait_for("✗ Checks failed");
+    assert!(screen.contains("Polling for changes"), "{screen}");
+    wb.write(SLOW1, &slow1_returning("2"));
+    tmux.wait_for("✓ Done");
+}
+
+#[test]
+fn without_a_terminal_it_checks_once() {
+    let wb = Workbook::fixture("watch");
+    wb.run(["watch"])
+        .fails()
+        .stdout_has("value() returned 0")
+        .stderr_has("watch mode needs a terminal");
+}
+
+fn wait_for_file(wb: &Workbook, path: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(wb.path().join(path))
+            && !text.is_empty()
+        {
+            return text;
+        }
+        assert!(
+            started.elapsed() < crate::support::SCREEN_TIME_LIMIT,
+            "{path} never appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn manual_run_waits_for_r() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start(&wb, "--manual-run", &log);
+    tmux.wait_for("✗ Checks failed");
+    wb.write(SLOW1, &slow1_returning("2"));
+    tmux.wait_for("Saved. Press r to check it");
+    tmux.keys("r");
+    tmux.wait_for("✓ Done");
+}
+
+#[test]
+fn auto_advance_moves_on_after_a_pass() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start(&wb, "--auto-advance", &log);
+    tmux.wait_for("✗ Checks failed");
+    wb.write(SLOW1, &slow1_returning("2"));
+    let screen = tmux.wait_for("asynclings · other1 (2 of 2)");
+    assert!(screen.contains("1/2"), "{screen}");
+    wb.write("exercises/w/other1.rs", &wb.solve_text("w", "other1"));
+    let screen = tmux.wait_for("Summary: all 2 exercises done, with 0 hints");
+    assert!(screen.contains("Watch fixture complete."), "{screen}");
+}
