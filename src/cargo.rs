@@ -87,6 +87,7 @@ pub struct Build {
 enum Message {
     CompilerMessage {
         message: Diagnostic,
+        target: Option<ArtifactTarget>,
     },
     CompilerArtifact {
         package_id: String,
@@ -116,7 +117,7 @@ pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
     } else {
         cargo(wb, "build")
     };
-    cmd.args(["--package", CHECKS_PACKAGE, "--bin", bin])
+    cmd.args(["--package", &wb.checks_package, "--bin", bin])
         .arg("--message-format=json-diagnostic-rendered-ansi");
     let mut diagnostics = Vec::new();
     let mut executable = None;
@@ -128,7 +129,7 @@ pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
             output_bytes: OUTPUT_CAP,
         },
         |line| match serde_json::from_str::<Message>(line) {
-            Ok(Message::CompilerMessage { message }) => diagnostics.push(message),
+            Ok(Message::CompilerMessage { message, .. }) => diagnostics.push(message),
             Ok(Message::CompilerArtifact {
                 target,
                 executable: Some(exe),
@@ -152,6 +153,74 @@ pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
         executable,
         stderr: finished.stderr_text(),
     })
+}
+
+/// Builds many binaries of the checks package in one cargo run, which compiles them in
+/// parallel (up to the core count) and, with `--keep-going`, does not let one exercise's
+/// compile error stop the others. `test` says which are test binaries; each gets its own
+/// [`Build`], with the diagnostics of its own target.
+pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMap<String, Build>> {
+    let mut builds = HashMap::new();
+    for test in [true, false] {
+        let wanted: Vec<&str> =
+            bins.iter().filter(|(_, t)| *t == test).map(|(bin, _)| bin.as_str()).collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let mut cmd = if test {
+            let mut cmd = cargo(wb, "test");
+            cmd.arg("--no-run");
+            cmd
+        } else {
+            cargo(wb, "build")
+        };
+        cmd.args(["--package", &wb.checks_package, "--keep-going"])
+            .arg("--message-format=json-diagnostic-rendered-ansi");
+        for bin in &wanted {
+            cmd.args(["--bin", bin]);
+        }
+        let mut diagnostics: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+        let mut shared = Vec::new();
+        let mut executables: HashMap<String, PathBuf> = HashMap::new();
+        let limits = Limits {
+            time: COMPILE_TIME_LIMIT + Duration::from_secs(2) * wanted.len() as u32,
+            output_bytes: OUTPUT_CAP,
+        };
+        let finished = process::run(cmd, limits, |line| match serde_json::from_str::<Message>(line) {
+            Ok(Message::CompilerMessage { message, target }) => {
+                let message = tidy_diagnostic(message, &wb.root);
+                match target.filter(|t| wanted.contains(&t.name.as_str())) {
+                    Some(target) => diagnostics.entry(target.name).or_default().push(message),
+                    // A dependency of every binary (the support library) failed.
+                    None => shared.push(message),
+                }
+            }
+            Ok(Message::CompilerArtifact { target, executable: Some(exe), .. }) => {
+                executables.insert(target.name, exe);
+            }
+            _ => {}
+        })
+        .await
+        .map_err(cargo_start_error)?;
+        for bin in wanted {
+            let executable = executables.remove(bin);
+            let mut own = diagnostics.remove(bin).unwrap_or_default();
+            if executable.is_none() {
+                own.extend(shared.iter().filter(|d| d.is_error()).cloned());
+            }
+            builds.insert(
+                bin.to_owned(),
+                Build {
+                    success: executable.is_some(),
+                    timed_out: executable.is_none() && finished.timed_out(),
+                    diagnostics: own,
+                    executable,
+                    stderr: if finished.success() { String::new() } else { finished.stderr_text() },
+                },
+            );
+        }
+    }
+    Ok(builds)
 }
 
 fn cargo_start_error(err: anyhow::Error) -> anyhow::Error {
@@ -200,7 +269,7 @@ pub async fn warm_up(wb: &Workbook, mut on_progress: impl FnMut(&WarmUpProgress)
     let mut cmd = cargo(wb, "build");
     cmd.args([
         "--package",
-        CHECKS_PACKAGE,
+        &wb.checks_package,
         "--lib",
         "--message-format=json",
     ]);
@@ -239,7 +308,8 @@ pub async fn warm_up(wb: &Workbook, mut on_progress: impl FnMut(&WarmUpProgress)
     }
     if !finished.success() {
         bail!(
-            "failed to build the exercises' dependencies (`cargo build --package {CHECKS_PACKAGE}`):\n{}",
+            "failed to build the exercises' dependencies (`cargo build --package {}`):\n{}",
+            wb.checks_package,
             finished.stderr_text().trim_end()
         );
     }
@@ -328,7 +398,7 @@ async fn dependency_steps(wb: &Workbook) -> Result<usize> {
     let start = metadata
         .packages
         .iter()
-        .find(|p| p.name == CHECKS_PACKAGE)
+        .find(|p| p.name == wb.checks_package)
         .context("the workspace has no `checks` package")?;
     let mut seen = HashSet::new();
     let mut stack = vec![start.id.as_str()];
@@ -404,7 +474,7 @@ pub async fn clippy(wb: &Workbook, bin: &str) -> Result<Option<String>> {
     let mut cmd = cargo(wb, "clippy");
     cmd.args([
         "--package",
-        CHECKS_PACKAGE,
+        &wb.checks_package,
         "--bin",
         bin,
         "--profile",
@@ -424,7 +494,7 @@ pub async fn clippy(wb: &Workbook, bin: &str) -> Result<Option<String>> {
             output_bytes: OUTPUT_CAP,
         },
         |line| {
-            if let Ok(Message::CompilerMessage { message }) = serde_json::from_str::<Message>(line)
+            if let Ok(Message::CompilerMessage { message, .. }) = serde_json::from_str::<Message>(line)
                 && let Some(text) = &tidy_diagnostic(message, &wb.root).rendered
             {
                 rendered += text;

@@ -17,6 +17,8 @@ const NOT_A_WORKBOOK: &str = "run asynclings from the root of the workbook: the 
 
 pub struct Workbook {
     pub root: PathBuf,
+    /// The package that holds the harness binaries (`checks`; renamed in a grading copy).
+    pub checks_package: String,
     pub welcome_message: Option<String>,
     pub final_message: Option<String>,
     pub exercises: Vec<Exercise>,
@@ -115,6 +117,7 @@ impl Workbook {
         }
         Ok(Self {
             root: root.to_path_buf(),
+            checks_package: crate::cargo::CHECKS_PACKAGE.to_owned(),
             welcome_message: info.welcome_message.map(|m| m.trim().to_owned()),
             final_message: info.final_message.map(|m| m.trim().to_owned()),
             exercises,
