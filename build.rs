@@ -7,12 +7,24 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Files embedded verbatim, beside every `.rs` file under `checks/` (the harness excepted).
-const EMBEDDED: &[&str] =
-    &["info.toml", "Cargo.toml", "Cargo.lock", "exercises/Cargo.toml", "checks/Cargo.toml"];
+const EMBEDDED: &[&str] = &[
+    "info.toml",
+    "Cargo.toml",
+    "Cargo.lock",
+    "exercises/Cargo.toml",
+    "checks/Cargo.toml",
+];
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    for watched in ["info.toml", "Cargo.toml", "Cargo.lock", "exercises/Cargo.toml", "checks", "src"] {
+    for watched in [
+        "info.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+        "exercises/Cargo.toml",
+        "checks",
+        "src",
+    ] {
         println!("cargo::rerun-if-changed={watched}");
     }
     let mut files: Vec<String> = EMBEDDED.iter().map(|s| s.to_string()).collect();
@@ -21,11 +33,18 @@ fn main() {
             files.push(file);
         }
     }
-    let mut out = String::from("/// Grading inputs, as the runner was built with them.\npub const FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Grading inputs, as the runner was built with them.\npub const FILES: &[(&str, &str)] = &[\n",
+    );
     for file in &files {
         let path = root.join(file);
         if path.is_file() {
-            writeln!(out, "    ({file:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+            writeln!(
+                out,
+                "    ({file:?}, include_str!({:?})),",
+                path.display().to_string()
+            )
+            .unwrap();
         }
     }
     out += "];\n\n/// The runner's own sources, with their FNV-1a hashes.\npub const RUNNER_SOURCES: &[(&str, u64)] = &[\n";
@@ -40,7 +59,9 @@ fn main() {
 
 fn rust_files(root: &Path, top: &str) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { return };
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            return;
+        };
         for entry in entries.flatten() {
             let relative = dir.join(entry.file_name());
             if entry.file_type().is_ok_and(|t| t.is_dir()) {

@@ -96,9 +96,6 @@ enum Message {
         fresh: bool,
     },
     BuildScriptExecuted {},
-    BuildFinished {
-        success: bool,
-    },
     #[serde(other)]
     Other,
 }
@@ -108,85 +105,40 @@ struct ArtifactTarget {
     name: String,
 }
 
-/// Builds binary `bin` of the checks package: as a test binary when `test`, else as a program.
-pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
-    let mut cmd = if test {
-        let mut cmd = cargo(wb, "test");
-        cmd.arg("--no-run");
-        cmd
-    } else {
-        cargo(wb, "build")
-    };
-    cmd.args(["--package", &wb.checks_package, "--bin", bin])
-        .arg("--message-format=json-diagnostic-rendered-ansi");
-    let mut diagnostics = Vec::new();
-    let mut executable = None;
-    let mut success = false;
-    let finished = process::run(
-        cmd,
-        Limits {
-            time: COMPILE_TIME_LIMIT,
-            output_bytes: OUTPUT_CAP,
-        },
-        |line| match serde_json::from_str::<Message>(line) {
-            Ok(Message::CompilerMessage { message, .. }) => diagnostics.push(message),
-            Ok(Message::CompilerArtifact {
-                target,
-                executable: Some(exe),
-                ..
-            }) if target.name == bin => {
-                executable = Some(exe);
-            }
-            Ok(Message::BuildFinished { success: ok }) => success = ok,
-            _ => {}
-        },
-    )
-    .await
-    .map_err(cargo_start_error)?;
-    Ok(Build {
-        success: success && finished.success(),
-        timed_out: finished.timed_out(),
-        diagnostics: diagnostics
-            .into_iter()
-            .map(|d| tidy_diagnostic(d, &wb.root))
-            .collect(),
-        executable,
-        stderr: finished.stderr_text(),
-    })
+/// The cargo arguments that select harness `bin`: a test target when `test`, else a binary.
+fn target_args(bin: &str, test: bool) -> [&str; 2] {
+    [if test { "--test" } else { "--bin" }, bin]
 }
 
-/// Builds many binaries of the checks package in one cargo run, which compiles them in
+/// Builds harness `bin` of the checks package: as a test binary when `test`, else as a program.
+pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
+    let mut builds = build_many(wb, &[(bin.to_owned(), test)]).await?;
+    Ok(builds
+        .remove(bin)
+        .expect("build_many reports every binary it was given"))
+}
+
+/// Builds many harnesses of the checks package in one cargo run, which compiles them in
 /// parallel (up to the core count) and, with `--keep-going`, does not let one exercise's
-/// compile error stop the others. `test` says which are test binaries; each gets its own
+/// compile error stop the others. The flag says which are test targets; each gets its own
 /// [`Build`], with the diagnostics of its own target.
 pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMap<String, Build>> {
-    let mut builds = HashMap::new();
-    for test in [true, false] {
-        let wanted: Vec<&str> =
-            bins.iter().filter(|(_, t)| *t == test).map(|(bin, _)| bin.as_str()).collect();
-        if wanted.is_empty() {
-            continue;
-        }
-        let mut cmd = if test {
-            let mut cmd = cargo(wb, "test");
-            cmd.arg("--no-run");
-            cmd
-        } else {
-            cargo(wb, "build")
-        };
-        cmd.args(["--package", &wb.checks_package, "--keep-going"])
-            .arg("--message-format=json-diagnostic-rendered-ansi");
-        for bin in &wanted {
-            cmd.args(["--bin", bin]);
-        }
-        let mut diagnostics: HashMap<String, Vec<Diagnostic>> = HashMap::new();
-        let mut shared = Vec::new();
-        let mut executables: HashMap<String, PathBuf> = HashMap::new();
-        let limits = Limits {
-            time: COMPILE_TIME_LIMIT + Duration::from_secs(2) * wanted.len() as u32,
-            output_bytes: OUTPUT_CAP,
-        };
-        let finished = process::run(cmd, limits, |line| match serde_json::from_str::<Message>(line) {
+    let mut cmd = cargo(wb, "build");
+    cmd.args(["--package", &wb.checks_package, "--keep-going"])
+        .arg("--message-format=json-diagnostic-rendered-ansi");
+    for (bin, test) in bins {
+        cmd.args(target_args(bin, *test));
+    }
+    let wanted: Vec<&str> = bins.iter().map(|(bin, _)| bin.as_str()).collect();
+    let mut diagnostics: HashMap<String, Vec<Diagnostic>> = HashMap::new();
+    let mut shared = Vec::new();
+    let mut executables: HashMap<String, PathBuf> = HashMap::new();
+    let limits = Limits {
+        time: COMPILE_TIME_LIMIT + Duration::from_secs(2) * wanted.len() as u32,
+        output_bytes: OUTPUT_CAP,
+    };
+    let finished = process::run(cmd, limits, |line| {
+        match serde_json::from_str::<Message>(line) {
             Ok(Message::CompilerMessage { message, target }) => {
                 let message = tidy_diagnostic(message, &wb.root);
                 match target.filter(|t| wanted.contains(&t.name.as_str())) {
@@ -195,30 +147,39 @@ pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMa
                     None => shared.push(message),
                 }
             }
-            Ok(Message::CompilerArtifact { target, executable: Some(exe), .. }) => {
+            Ok(Message::CompilerArtifact {
+                target,
+                executable: Some(exe),
+                ..
+            }) => {
                 executables.insert(target.name, exe);
             }
             _ => {}
-        })
-        .await
-        .map_err(cargo_start_error)?;
-        for bin in wanted {
-            let executable = executables.remove(bin);
-            let mut own = diagnostics.remove(bin).unwrap_or_default();
-            if executable.is_none() {
-                own.extend(shared.iter().filter(|d| d.is_error()).cloned());
-            }
-            builds.insert(
-                bin.to_owned(),
-                Build {
-                    success: executable.is_some(),
-                    timed_out: executable.is_none() && finished.timed_out(),
-                    diagnostics: own,
-                    executable,
-                    stderr: if finished.success() { String::new() } else { finished.stderr_text() },
-                },
-            );
         }
+    })
+    .await
+    .map_err(cargo_start_error)?;
+    let mut builds = HashMap::new();
+    for bin in wanted {
+        let executable = executables.remove(bin);
+        let mut own = diagnostics.remove(bin).unwrap_or_default();
+        if executable.is_none() {
+            own.extend(shared.iter().filter(|d| d.is_error()).cloned());
+        }
+        builds.insert(
+            bin.to_owned(),
+            Build {
+                success: executable.is_some(),
+                timed_out: executable.is_none() && finished.timed_out(),
+                diagnostics: own,
+                executable,
+                stderr: if finished.success() {
+                    String::new()
+                } else {
+                    finished.stderr_text()
+                },
+            },
+        );
     }
     Ok(builds)
 }
@@ -291,7 +252,8 @@ pub async fn warm_up(wb: &Workbook, mut on_progress: impl FnMut(&WarmUpProgress)
             }) => {
                 progress.done += 1;
                 progress.current = package_name(&package_id);
-                if !fresh {
+                // The workbook's own small packages do not make a first-run wait worth a word.
+                if !fresh && !package_id.starts_with("path+") {
                     built_any = true;
                     progress.total = progress.total.max(progress.done + 1);
                     on_progress(&progress);
@@ -470,22 +432,16 @@ pub async fn rustfmt_check(file: &Path) -> Result<Option<String>> {
 
 /// Runs clippy with `-D warnings` on binary `bin` of the checks package (with its tests);
 /// returns the rendered warnings when there are any.
-pub async fn clippy(wb: &Workbook, bin: &str) -> Result<Option<String>> {
+pub async fn clippy(wb: &Workbook, bin: &str, test: bool) -> Result<Option<String>> {
     let mut cmd = cargo(wb, "clippy");
-    cmd.args([
-        "--package",
-        &wb.checks_package,
-        "--bin",
-        bin,
-        "--profile",
-        "test",
-    ])
-    .args([
-        "--message-format=json-diagnostic-rendered-ansi",
-        "--",
-        "-D",
-        "warnings",
-    ]);
+    cmd.args(["--package", &wb.checks_package])
+        .args(target_args(bin, test))
+        .args([
+            "--message-format=json-diagnostic-rendered-ansi",
+            "--",
+            "-D",
+            "warnings",
+        ]);
     let mut rendered = String::new();
     let out = process::run(
         cmd,
@@ -494,7 +450,8 @@ pub async fn clippy(wb: &Workbook, bin: &str) -> Result<Option<String>> {
             output_bytes: OUTPUT_CAP,
         },
         |line| {
-            if let Ok(Message::CompilerMessage { message, .. }) = serde_json::from_str::<Message>(line)
+            if let Ok(Message::CompilerMessage { message, .. }) =
+                serde_json::from_str::<Message>(line)
                 && let Some(text) = &tidy_diagnostic(message, &wb.root).rendered
             {
                 rendered += text;

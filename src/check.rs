@@ -46,7 +46,10 @@ pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<
     }
     let warnings = build.diagnostics;
     let exe = build.executable.with_context(|| {
-        format!("cargo built `{}` but did not say where the executable is", ex.name)
+        format!(
+            "cargo built `{}` but did not say where the executable is",
+            ex.name
+        )
     })?;
     if ex.test {
         run_checks(wb, ex, &exe, warnings).await
@@ -57,9 +60,26 @@ pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<
 
 /// Macros the checks use, which a learner's file must not redefine for them.
 const STD_MACROS: &[&str] = &[
-    "assert", "assert_eq", "assert_ne", "debug_assert", "debug_assert_eq", "debug_assert_ne",
-    "panic", "unreachable", "todo", "unimplemented", "matches", "format", "vec", "write",
-    "writeln", "println", "eprintln", "print", "eprint", "dbg",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "panic",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "matches",
+    "format",
+    "vec",
+    "write",
+    "writeln",
+    "println",
+    "eprintln",
+    "print",
+    "eprint",
+    "dbg",
 ];
 
 /// A failing outcome when the learner's file tries to change what its checks do: a
@@ -70,7 +90,10 @@ pub fn rejected_source(wb: &Workbook, ex: &Exercise) -> Option<Outcome> {
     let source = std::fs::read_to_string(wb.root.join(ex.path())).ok()?;
     let reason = forbidden(&source)?;
     Some(Outcome::ChecksFailed(ChecksFailed {
-        failures: vec![CheckFailure { name: "the rules of the checks".to_owned(), message: reason }],
+        failures: vec![CheckFailure {
+            name: "the rules of the checks".to_owned(),
+            message: reason,
+        }],
         n_checks: 1,
     }))
 }
@@ -87,8 +110,11 @@ fn forbidden(source: &str) -> Option<String> {
     let mut rest = code.as_str();
     while let Some(at) = rest.find("macro_rules!") {
         rest = &rest[at + "macro_rules!".len()..];
-        let name: String =
-            rest.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let name: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         if STD_MACROS.contains(&name.as_str()) {
             return Some(format!(
                 "the file redefines `{name}!`, a macro the checks rely on: rename your macro"

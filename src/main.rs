@@ -6,6 +6,7 @@ mod commands;
 mod exercise;
 mod fs_util;
 mod git;
+mod grade;
 mod info_file;
 mod outcome;
 mod process;
@@ -79,6 +80,29 @@ enum Command {
     Reset { name: String },
     /// Check every exercise in order and mark the ones that pass as done
     Verify,
+    /// Grade every exercise (or an assignment) for a teacher, with points and a report
+    #[command(after_help = GRADE_EXIT_CODES)]
+    Grade {
+        /// The report's format
+        #[arg(long, value_enum, default_value = "human")]
+        format: grade::Format,
+        /// Write the report to this file (atomically) instead of standard output
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+        /// Only these topics or exercises, separated by commas (`03_join,select1`)
+        #[arg(long, conflicts_with = "assignment")]
+        only: Option<String>,
+        /// An assignment file: `exercises = [..]` and optional `[points]`
+        #[arg(long)]
+        assignment: Option<std::path::PathBuf>,
+        /// Exit with 0 whenever grading ran, whatever the score
+        #[arg(long)]
+        exit_zero: bool,
+        /// Grade with this workbook's own checks and info.toml, not the ones built into the
+        /// runner (for trying out a workbook; a student can change these)
+        #[arg(long)]
+        workbook_checks: bool,
+    },
     /// Commands for exercise authors
     #[command(subcommand)]
     Dev(DevCommand),
@@ -96,6 +120,9 @@ enum DevCommand {
     Sync,
 }
 
+const GRADE_EXIT_CODES: &str = "Exit codes: 0 every selected exercise passed (or --exit-zero and \
+     grading ran); 1 some exercise failed; 2 grading itself could not run.";
+
 fn main() -> ExitCode {
     term::init();
     let cli = Cli::parse();
@@ -109,11 +136,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let grading = matches!(cli.command, Some(Command::Grade { .. }));
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("{} {err:#}", term::red("error:"));
-            ExitCode::FAILURE
+            // A grader must tell "the student failed" from "grading broke".
+            if grading {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -129,6 +162,24 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::List) => commands::list::list(&root),
         Some(Command::Reset { name }) => commands::reset::reset(&root, &name),
         Some(Command::Verify) => commands::verify::verify(&root).await,
+        Some(Command::Grade {
+            format,
+            output,
+            only,
+            assignment,
+            exit_zero,
+            workbook_checks,
+        }) => {
+            let options = grade::Options {
+                format,
+                output,
+                only,
+                assignment,
+                exit_zero,
+                workbook_checks,
+            };
+            grade::grade(&root, options).await
+        }
         Some(Command::Dev(DevCommand::Check { names })) => {
             commands::dev::check(&root, &names).await
         }

@@ -665,5 +665,4 @@ impl<'a> App<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
 }

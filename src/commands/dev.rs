@@ -136,7 +136,8 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
             ));
         }
         if ex.strict_clippy
-            && let Some(warnings) = cargo::clippy(&wb, &ex.harness_bin(Variant::Solution)).await?
+            && let Some(warnings) =
+                cargo::clippy(&wb, &ex.harness_bin(Variant::Solution), ex.test).await?
         {
             line_problems.push(format!(
                 "`{}` is not clippy-clean (strict_clippy):\n{}",

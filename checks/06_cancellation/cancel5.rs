@@ -1,0 +1,139 @@
+use super::*;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn page(url: &str) -> Result<String, TimedOut> {
+    Ok(format!("<html>{url}</html>"))
+}
+
+async fn fetch(
+    pages: &[(&str, u64)],
+    patience: u64,
+) -> (Server, Vec<Result<String, TimedOut>>, Duration) {
+    let server = Server::new(pages);
+    let urls: Vec<&str> = pages.iter().map(|&(url, _)| url).collect();
+    let start = Instant::now();
+    let results = tokio::time::timeout(
+        Duration::from_secs(10),
+        fetch_all(&server, &urls, ms(patience)),
+    )
+    .await
+    .expect("fetch_all had not returned after 10s of virtual time");
+    let took = start.elapsed();
+    (server, results, took)
+}
+
+fn took_hint(took: Duration, pages: &[(&str, u64)], patience: u64) -> &'static str {
+    let sequential: u64 = pages.iter().map(|&(_, l)| l.min(patience)).sum();
+    if took == ms(sequential) {
+        " Are the requests awaited one after another? join_all runs them at the same time."
+    } else {
+        ""
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_request_in_the_middle_fails_alone() {
+    let pages = [("/cart", 30), ("/recommendations", 500), ("/stock", 80)];
+    let (server, results, took) = fetch(&pages, 200).await;
+    assert_eq!(
+        results,
+        [page("/cart"), Err(TimedOut), page("/stock")],
+        "with requests of 30ms, 500ms and 80ms and a patience of 200ms, fetch_all gave \
+         {results:?}; expected only the 500ms request to time out, and the other two pages. A \
+         timeout around the whole batch throws away the pages that did arrive: put a timeout \
+         around each request"
+    );
+    assert_eq!(
+        took,
+        ms(200),
+        "fetch_all took {took:?} of virtual time; with the requests running at the same time and \
+         a patience of 200ms, it should take 200ms.{}",
+        took_hint(took, &pages, 200)
+    );
+    let started = server.started.load(Ordering::SeqCst);
+    let answered = server.answered.load(Ordering::SeqCst);
+    assert_eq!(
+        (started, answered),
+        (3, 2),
+        "the server saw {started} requests start and answered {answered}; expected 3 started and \
+         2 answered: the slow one should be dropped at the timeout, not waited for"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_all_are_quick_all_pages_arrive() {
+    let pages = [("/a", 10), ("/b", 60), ("/c", 45), ("/d", 20)];
+    let (_, results, took) = fetch(&pages, 75).await;
+    assert_eq!(
+        results,
+        [page("/a"), page("/b"), page("/c"), page("/d")],
+        "with every request quicker than the patience, fetch_all gave {results:?}; expected every \
+         page, in the order of the urls"
+    );
+    assert_eq!(
+        took,
+        ms(60),
+        "four requests of at most 60ms, run at the same time, took {took:?} of virtual time; \
+         expected 60ms.{}",
+        took_hint(took, &pages, 75)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_slow_request_fails_on_its_own() {
+    let pages = [
+        ("/1", 310),
+        ("/2", 15),
+        ("/3", 125),
+        ("/4", 90),
+        ("/5", 700),
+        ("/6", 119),
+    ];
+    let (server, results, took) = fetch(&pages, 120).await;
+    assert_eq!(
+        results,
+        [
+            Err(TimedOut),
+            page("/2"),
+            Err(TimedOut),
+            page("/4"),
+            Err(TimedOut),
+            page("/6")
+        ],
+        "with a patience of 120ms and requests of 310, 15, 125, 90, 700 and 119ms, fetch_all gave \
+         {results:?}; expected the three requests slower than 120ms to time out and the others \
+         to give their pages"
+    );
+    assert_eq!(
+        took,
+        ms(120),
+        "fetch_all took {took:?} of virtual time; expected 120ms, the patience.{}",
+        took_hint(took, &pages, 120)
+    );
+    let answered = server.answered.load(Ordering::SeqCst);
+    assert_eq!(
+        answered, 3,
+        "the server answered {answered} requests; expected 3: the slow ones should be dropped at \
+         their timeout"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_all_are_slow_all_fail_at_the_patience() {
+    let pages = [("/x", 400), ("/y", 250)];
+    let (_, results, took) = fetch(&pages, 90).await;
+    assert_eq!(
+        (&results[..], took),
+        (&[Err(TimedOut), Err(TimedOut)][..], ms(90)),
+        "with both requests slower than the 90ms patience, fetch_all gave {results:?} after \
+         {took:?}; expected two timeouts at 90ms"
+    );
+}

@@ -1,0 +1,495 @@
+//! `asynclings grade`: every selected exercise built and checked in isolation, with points,
+//! in the report formats that graders read.
+//!
+//! Grades use the teacher's copies of the checks, info.toml and manifests, embedded in the
+//! runner when it was built (see `build.rs`), never the student's: the student's exercise
+//! files are copied into a private grading workspace (`target/asynclings-grade`) beside the
+//! embedded checks. Files in the student's repository that differ from the embedded ones are
+//! listed in the report.
+
+mod assignment;
+mod report;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use futures::StreamExt;
+
+use crate::cargo;
+use crate::check::{judge, rejected_source};
+use crate::exercise::{Exercise, Variant};
+use crate::fs_util::{fnv1a, write_atomically};
+use crate::outcome::Outcome;
+use crate::sync;
+use crate::term;
+use crate::warm_up::ensure_dependencies;
+use crate::workbook::{INFO_FILE, Workbook, rust_files};
+
+pub use report::Format;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// The grading copy's checks package gets its own name, so its binaries never share output
+/// files with the learner's `checks` package in a shared target directory.
+const GRADE_PACKAGE: &str = "asynclings-grade-checks";
+const GRADE_DIR: &str = "target/asynclings-grade";
+
+pub struct Options {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub only: Option<String>,
+    pub assignment: Option<PathBuf>,
+    pub exit_zero: bool,
+    /// Grade with the workbook's own checks and info.toml instead of the embedded ones (for
+    /// authors trying a workbook out; a student could change these).
+    pub workbook_checks: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Passed,
+    CompileError,
+    ChecksFailed,
+    TimedOut,
+    Missing,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::CompileError => "compile_error",
+            Status::ChecksFailed => "checks_failed",
+            Status::TimedOut => "timed_out",
+            Status::Missing => "missing",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ExerciseResult {
+    pub name: String,
+    pub topic: String,
+    /// The topic's place in the curriculum, from 1.
+    pub topic_index: usize,
+    pub path: String,
+    pub status: Status,
+    pub points: u32,
+    pub max_points: u32,
+    /// What went wrong, as plain text (empty when passed).
+    pub message: String,
+    /// How long building and checking took.
+    pub duration: Duration,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub exercises: Vec<ExerciseResult>,
+    pub score: u32,
+    pub max_score: u32,
+    /// Where the checks came from: `embedded` (the runner's) or `workbook` (on disk).
+    pub checks_source: &'static str,
+    /// A fingerprint of the checks, info.toml and manifests graded with.
+    pub checks_fingerprint: String,
+    /// Files of the student's repository that differ from the teacher's.
+    pub modified: Vec<String>,
+}
+
+impl Report {
+    pub fn all_passed(&self) -> bool {
+        self.exercises.iter().all(|ex| ex.status == Status::Passed)
+    }
+}
+
+pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
+    let started = Instant::now();
+    let inputs = grading_inputs(root, options.workbook_checks)?;
+    let fingerprint = fingerprint(&inputs);
+    let modified = if options.workbook_checks {
+        Vec::new()
+    } else {
+        modified_files(root, &inputs)
+    };
+    let grade_root = root.join(GRADE_DIR);
+    materialize(&grade_root, &inputs)
+        .with_context(|| format!("failed to prepare the grading workspace `{GRADE_DIR}`"))?;
+    let mut wb = Workbook::load(&grade_root)
+        .with_context(|| format!("the grading copy of `{INFO_FILE}` is invalid"))?;
+    wb.checks_package = GRADE_PACKAGE.to_owned();
+    copy_student_files(root, &wb)?;
+    sync::write(&wb)?;
+
+    let mut selected: Vec<(usize, u32)> = wb
+        .exercises
+        .iter()
+        .enumerate()
+        .map(|(idx, ex)| (idx, ex.points))
+        .collect();
+    if let Some(only) = &options.only {
+        selected = assignment::only(&wb, only)?;
+    }
+    if let Some(path) = &options.assignment {
+        selected = assignment::read(&wb, path)?;
+    }
+    if selected.is_empty() {
+        bail!("no exercises selected to grade");
+    }
+
+    let interactive = std::io::stderr().is_terminal();
+    eprintln!("Grading {} exercises…", selected.len());
+    ensure_dependencies(&wb).await?;
+    let results = grade_selected(root, &wb, &selected, interactive).await?;
+    let score = results.iter().map(|r| r.points).sum();
+    let max_score = results.iter().map(|r| r.max_points).sum();
+    let report = Report {
+        exercises: results,
+        score,
+        max_score,
+        checks_source: if options.workbook_checks {
+            "workbook"
+        } else {
+            "embedded"
+        },
+        checks_fingerprint: fingerprint,
+        modified,
+    };
+    eprintln!(
+        "Graded in {:.1}s: {score} of {max_score} points.",
+        started.elapsed().as_secs_f64()
+    );
+    let text = options.format.render(&report)?;
+    match &options.output {
+        Some(path) => {
+            write_atomically(path, text.as_bytes())?;
+            eprintln!("Report written to `{}`.", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(if report.all_passed() || options.exit_zero {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The files grading is done with, by path relative to the workbook root.
+fn grading_inputs(root: &Path, from_workbook: bool) -> Result<BTreeMap<String, String>> {
+    if !from_workbook {
+        return Ok(embedded::FILES
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .collect());
+    }
+    let mut inputs = BTreeMap::new();
+    let mut paths: Vec<String> = [
+        "info.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+        "exercises/Cargo.toml",
+        "checks/Cargo.toml",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for file in rust_files(root, "checks") {
+        if !file.starts_with(sync::HARNESS_DIR) {
+            paths.push(file.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    for path in paths {
+        match std::fs::read_to_string(root.join(&path)) {
+            Ok(content) => {
+                inputs.insert(path, content);
+            }
+            // A workbook without a lock file gets one from cargo.
+            Err(_) if path == "Cargo.lock" => {}
+            Err(err) => return Err(err).with_context(|| format!("failed to read `{path}`")),
+        }
+    }
+    Ok(inputs)
+}
+
+fn fingerprint(inputs: &BTreeMap<String, String>) -> String {
+    let mut all = Vec::new();
+    for (path, content) in inputs {
+        all.extend_from_slice(path.as_bytes());
+        all.push(0);
+        all.extend_from_slice(content.as_bytes());
+        all.push(0);
+    }
+    format!("{:016x}", fnv1a(&all))
+}
+
+/// Files in the student's repository that are not as the grading inputs have them.
+fn modified_files(root: &Path, inputs: &BTreeMap<String, String>) -> Vec<String> {
+    let mut modified = Vec::new();
+    for (path, content) in inputs {
+        match std::fs::read_to_string(root.join(path)) {
+            Ok(theirs) if &theirs == content => {}
+            Ok(_) => modified.push(format!("{path} (changed)")),
+            Err(_) => modified.push(format!("{path} (missing)")),
+        }
+    }
+    for file in rust_files(root, "checks") {
+        let file = file.to_string_lossy().replace('\\', "/");
+        if !file.starts_with(sync::HARNESS_DIR) && !inputs.contains_key(&file) {
+            modified.push(format!("{file} (added)"));
+        }
+    }
+    for (path, hash) in embedded::RUNNER_SOURCES {
+        match std::fs::read(root.join(path)) {
+            Ok(bytes) if fnv1a(&bytes) == *hash => {}
+            Ok(_) => modified.push(format!("{path} (changed)")),
+            Err(_) => modified.push(format!("{path} (missing)")),
+        }
+    }
+    modified
+}
+
+/// Writes the grading workspace: the inputs (with the root manifest cut down to the workspace
+/// the checks need, and the checks package renamed), leaving files that are already right
+/// untouched so that cargo's incremental builds keep working.
+fn materialize(grade_root: &Path, inputs: &BTreeMap<String, String>) -> Result<()> {
+    let mut files = inputs.clone();
+    let manifest = files
+        .get("Cargo.toml")
+        .context("the grading inputs have no Cargo.toml")?;
+    files.insert("Cargo.toml".to_owned(), workspace_manifest(manifest)?);
+    let checks = files
+        .get(sync::CHECKS_MANIFEST)
+        .context("the grading inputs have no checks/Cargo.toml")?;
+    files.insert(
+        sync::CHECKS_MANIFEST.to_owned(),
+        renamed_checks_manifest(checks)?,
+    );
+    for (path, content) in &files {
+        let full = grade_root.join(path);
+        if std::fs::read_to_string(&full).ok().as_deref() == Some(content.as_str()) {
+            continue;
+        }
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create `{}`", parent.display()))?;
+        }
+        write_atomically(&full, content.as_bytes())?;
+    }
+    // Check files from an earlier grading that the inputs no longer have.
+    for stale in rust_files(grade_root, "checks") {
+        let relative = stale.to_string_lossy().replace('\\', "/");
+        if !relative.starts_with(sync::HARNESS_DIR) && !files.contains_key(&relative) {
+            std::fs::remove_file(grade_root.join(&stale))
+                .with_context(|| format!("failed to remove `{}`", stale.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The root manifest of the grading workspace: only the checks package, with the workbook's
+/// shared dependency versions and profiles.
+fn workspace_manifest(manifest: &str) -> Result<String> {
+    let parsed: toml::Table = manifest
+        .parse()
+        .context("the embedded Cargo.toml is not valid TOML")?;
+    let mut workspace = toml::Table::new();
+    workspace.insert("members".into(), toml::Value::Array(vec!["checks".into()]));
+    workspace.insert("resolver".into(), "3".into());
+    if let Some(deps) = parsed.get("workspace").and_then(|w| w.get("dependencies")) {
+        workspace.insert("dependencies".into(), deps.clone());
+    }
+    let mut out = toml::Table::new();
+    out.insert("workspace".into(), toml::Value::Table(workspace));
+    if let Some(profile) = parsed.get("profile") {
+        out.insert("profile".into(), profile.clone());
+    }
+    Ok(format!(
+        "# Generated by `asynclings grade`: the teacher's checks, graded apart from the student's repository.\n{}",
+        toml::to_string(&out)?
+    ))
+}
+
+fn renamed_checks_manifest(manifest: &str) -> Result<String> {
+    let head = manifest.split(sync::MARKER).next().unwrap_or(manifest);
+    let mut parsed: toml::Table = head
+        .parse()
+        .context("the embedded checks/Cargo.toml is not valid TOML")?;
+    let package = parsed
+        .get_mut("package")
+        .and_then(|p| p.as_table_mut())
+        .context("checks/Cargo.toml has no [package]")?;
+    package.insert("name".into(), GRADE_PACKAGE.into());
+    Ok(format!("{}\n{}\n", toml::to_string(&parsed)?, sync::MARKER))
+}
+
+/// Copies the student's exercise files into the grading workspace, and removes the copies of
+/// files the student no longer has.
+fn copy_student_files(root: &Path, wb: &Workbook) -> Result<()> {
+    for ex in &wb.exercises {
+        let theirs = root.join(ex.path());
+        let copy = wb.root.join(ex.path());
+        match std::fs::read(&theirs) {
+            Ok(content) => {
+                if std::fs::read(&copy).ok().as_deref() != Some(content.as_slice()) {
+                    if let Some(parent) = copy.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    write_atomically(&copy, &content)?;
+                }
+            }
+            Err(_) => {
+                let _ = std::fs::remove_file(&copy);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn grade_selected(
+    root: &Path,
+    wb: &Workbook,
+    selected: &[(usize, u32)],
+    interactive: bool,
+) -> Result<Vec<ExerciseResult>> {
+    let topics: Vec<String> = {
+        let mut topics: Vec<String> = Vec::new();
+        for ex in &wb.exercises {
+            let topic = ex.dir.clone().unwrap_or_default();
+            if !topics.contains(&topic) {
+                topics.push(topic);
+            }
+        }
+        topics
+    };
+    let mut early: HashMap<usize, Outcome> = HashMap::new();
+    let mut to_build = Vec::new();
+    for &(idx, _) in selected {
+        let ex = &wb.exercises[idx];
+        if !wb.root.join(ex.path()).is_file() {
+            continue;
+        }
+        match rejected_source(wb, ex) {
+            Some(outcome) => {
+                early.insert(idx, outcome);
+            }
+            None => to_build.push((ex.harness_bin(Variant::Exercise), ex.test)),
+        }
+    }
+    let build_started = Instant::now();
+    if interactive {
+        eprintln!("Building {} exercises…", to_build.len());
+    }
+    let mut builds = cargo::build_many(wb, &to_build).await?;
+    let build_time = build_started.elapsed() / (to_build.len().max(1) as u32);
+
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let total = selected.len();
+    let mut done = 0;
+    let mut results: Vec<(usize, ExerciseResult)> = Vec::with_capacity(total);
+    let runs = futures::stream::iter(selected.iter().map(|&(idx, points)| {
+        let ex = &wb.exercises[idx];
+        let build = builds.remove(&ex.harness_bin(Variant::Exercise));
+        let outcome = early.remove(&idx);
+        async move {
+            let started = Instant::now();
+            let outcome = match (outcome, build) {
+                (Some(outcome), _) => Some(outcome),
+                (None, Some(build)) => Some(judge(wb, ex, build).await?),
+                (None, None) => None,
+            };
+            Ok::<_, anyhow::Error>((idx, points, outcome, started.elapsed()))
+        }
+    }))
+    .buffer_unordered(jobs);
+    futures::pin_mut!(runs);
+    while let Some(result) = runs.next().await {
+        let (idx, points, outcome, run_time) = result?;
+        let ex = &wb.exercises[idx];
+        done += 1;
+        if interactive {
+            eprint!("\r{} {}", term::bar(done, total, 30), ex.name);
+        }
+        let topic = ex.dir.clone().unwrap_or_default();
+        let topic_index = topics.iter().position(|t| *t == topic).unwrap_or(0) + 1;
+        results.push((
+            idx,
+            to_result(
+                ex,
+                root,
+                outcome,
+                points,
+                topic,
+                topic_index,
+                build_time + run_time,
+            ),
+        ));
+    }
+    if interactive {
+        eprintln!();
+    }
+    results.sort_by_key(|(idx, _)| *idx);
+    Ok(results.into_iter().map(|(_, result)| result).collect())
+}
+
+fn to_result(
+    ex: &Exercise,
+    root: &Path,
+    outcome: Option<Outcome>,
+    max_points: u32,
+    topic: String,
+    topic_index: usize,
+    duration: Duration,
+) -> ExerciseResult {
+    let path = ex.path().display().to_string();
+    let (status, message) = match &outcome {
+        None => (
+            Status::Missing,
+            format!("`{path}` is missing from the repository"),
+        ),
+        Some(outcome) => {
+            let status = match outcome {
+                Outcome::Passed(_) => Status::Passed,
+                Outcome::CompileError(_) => Status::CompileError,
+                Outcome::ChecksFailed(_) => Status::ChecksFailed,
+                Outcome::TimedOut(_) => Status::TimedOut,
+            };
+            let message = if status == Status::Passed {
+                String::new()
+            } else {
+                let text = console::strip_ansi_codes(&outcome.render(&path)).into_owned();
+                cap(&cargo::tidy_paths(&text, root), 8 * 1024)
+            };
+            (status, message)
+        }
+    };
+    ExerciseResult {
+        name: ex.name.clone(),
+        topic,
+        topic_index,
+        path,
+        points: if status == Status::Passed {
+            max_points
+        } else {
+            0
+        },
+        max_points,
+        status,
+        message,
+        duration,
+    }
+}
+
+fn cap(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[cut at {max} bytes]", &text[..end])
+}
