@@ -92,3 +92,12 @@ fn a_corrupt_state_file_is_reported_kept_and_rebuilt() {
             .contains("done = [\"pass1\"]")
     );
 }
+
+#[test]
+fn the_list_and_hint_screens() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["run", "pass1"]).passes();
+    insta::assert_snapshot!("list", wb.run(["list"]).stdout);
+    wb.run(["hint", "pass1"]).succeeds();
+    insta::assert_snapshot!("hint_level_2", wb.run(["hint", "pass1"]).stdout);
+}

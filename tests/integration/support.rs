@@ -54,6 +54,20 @@ impl Workbook {
         wb
     }
 
+    /// A copy of the listed files and directories of `from` (no git history).
+    pub fn copy_of(from: &Path, entries: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in entries {
+            let source = from.join(entry);
+            if source.is_dir() {
+                copy_dir(&source, &dir.path().join(entry));
+            } else {
+                std::fs::copy(&source, dir.path().join(entry)).unwrap();
+            }
+        }
+        Self { dir }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -103,11 +117,19 @@ impl Workbook {
         self.run_with(args, |_| {})
     }
 
+    pub fn run_vec(&self, args: &[&str]) -> Run {
+        self.run_slice(args, |_| {})
+    }
+
     pub fn run_with<const N: usize>(
         &self,
         args: [&str; N],
         setup: impl FnOnce(&mut Command),
     ) -> Run {
+        self.run_slice(&args, setup)
+    }
+
+    pub fn run_slice(&self, args: &[&str], setup: impl FnOnce(&mut Command)) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_asynclings"));
         cmd.args(args)
             .current_dir(self.path())
