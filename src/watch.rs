@@ -661,8 +661,3 @@ impl<'a> App<'a> {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}

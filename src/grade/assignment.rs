@@ -94,7 +94,7 @@ pub fn read(wb: &Workbook, path: &Path) -> Result<Vec<(usize, u32)>> {
     for item in assignment.exercises.get_ref() {
         mark(wb, item.get_ref(), &mut chosen).map_err(|err| at(item.span(), &err.to_string()))?;
     }
-    for (name, _) in &assignment.points {
+    for name in assignment.points.keys() {
         let idx = wb
             .find(name.get_ref())
             .map_err(|err| at(name.span(), &err.to_string()))?;
