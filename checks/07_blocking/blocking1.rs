@@ -28,9 +28,10 @@ async fn heat_beside_a_heartbeat(steps: u32) {
         panic!(
             "while heat_up({steps}) ran, a heartbeat task ticking every 20ms on the same thread \
              beat 0 times, and tokio's clock did not move at all; expected {expected_beats} beats \
-             in {expected_took:?}. The pauses blocked the thread: `std::thread::sleep` holds it, \
-             and no other task can run until it returns (raising a timeout somewhere else does \
-             not change that). Pause with `tokio::time::sleep(STEP_PAUSE).await`"
+             in {expected_took:?}. The pauses were not Tokio sleeps: `std::thread::sleep` blocks \
+             the thread it runs on, and on the runtime's thread no other task can run until it \
+             returns (raising a timeout somewhere else does not change that). Pause with \
+             `tokio::time::sleep(STEP_PAUSE).await`"
         );
     }
     assert_eq!(
