@@ -56,13 +56,73 @@ fn cargo(wb: &Workbook, subcommand: &str) -> Command {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Diagnostic {
     pub level: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub code: Option<DiagnosticCode>,
+    #[serde(default)]
+    pub spans: Vec<Span>,
+    /// Notes and help attached to the message.
+    #[serde(default)]
+    pub children: Vec<Diagnostic>,
     /// rustc's own rendering, with ANSI colors.
+    #[serde(default)]
     pub rendered: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DiagnosticCode {
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Span {
+    pub file_name: String,
+    pub line_start: usize,
+    pub column_start: usize,
+    pub is_primary: bool,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+impl Span {
+    /// `exercises/x.rs:12:5`, as the learner knows the file.
+    pub fn place(&self, root: &Path) -> String {
+        format!(
+            "{}:{}:{}",
+            tidy_paths(&self.file_name, root),
+            self.line_start,
+            self.column_start
+        )
+    }
 }
 
 impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.level == "error" || self.level == "error: internal compiler error"
+    }
+
+    /// Where the primary span points, as the learner knows the file.
+    pub fn primary_place(&self, root: &Path) -> Option<String> {
+        self.spans
+            .iter()
+            .find(|s| s.is_primary)
+            .map(|s| s.place(root))
+    }
+
+    /// Whether the message, a span label or any child note contains `text`.
+    pub fn mentions(&self, text: &str) -> bool {
+        self.message.contains(text)
+            || self
+                .spans
+                .iter()
+                .any(|s| s.label.as_deref().is_some_and(|l| l.contains(text)))
+            || self.children.iter().any(|c| c.mentions(text))
+    }
+
+    /// The first child note whose message contains `text`.
+    pub fn find_child(&self, text: &str) -> Option<&Diagnostic> {
+        self.children.iter().find(|c| c.message.contains(text))
     }
 }
 

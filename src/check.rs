@@ -95,6 +95,7 @@ pub fn rejected_source(wb: &Workbook, ex: &Exercise) -> Option<Outcome> {
             message: reason,
         }],
         n_checks: 1,
+        warnings: Vec::new(),
     }))
 }
 
@@ -212,6 +213,7 @@ async fn run_program(
                 message: format!("exited with {status}\n{}", output.trim_end()),
             }],
             n_checks: 1,
+            warnings,
         }),
     })
 }
@@ -320,6 +322,7 @@ async fn run_checks(
     Ok(Outcome::ChecksFailed(ChecksFailed {
         failures,
         n_checks: checks.len(),
+        warnings,
     }))
 }
 

@@ -4,6 +4,7 @@ mod cargo;
 mod check;
 mod commands;
 mod exercise;
+mod explain;
 mod fs_util;
 mod git;
 mod grade;
@@ -103,6 +104,11 @@ enum Command {
         #[arg(long)]
         workbook_checks: bool,
     },
+    /// Explain an async error or hang in depth (`E0277`, `unused-future`, `timeout`, ...)
+    Explain {
+        /// An error code or name; none lists them all
+        code: Option<String>,
+    },
     /// Commands for exercise authors
     #[command(subcommand)]
     Dev(DevCommand),
@@ -160,6 +166,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Run { name }) => commands::run::run(&root, name.as_deref()).await,
         Some(Command::Hint { name, all }) => commands::hint::hint(&root, name.as_deref(), all),
         Some(Command::List) => commands::list::list(&root),
+        Some(Command::Explain { code }) => explain::explain(code.as_deref()),
         Some(Command::Reset { name }) => commands::reset::reset(&root, &name),
         Some(Command::Verify) => commands::verify::verify(&root).await,
         Some(Command::Grade {

@@ -3,7 +3,10 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use std::path::Path;
+
 use crate::cargo::Diagnostic;
+use crate::explain;
 use crate::term;
 
 /// A failing exercise is an outcome, not an error: errors are for a broken setup.
@@ -37,6 +40,8 @@ pub struct CheckFailure {
 pub struct ChecksFailed {
     pub failures: Vec<CheckFailure>,
     pub n_checks: usize,
+    /// The compiler's warnings: some explain the failure (a future never awaited).
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug)]
@@ -111,8 +116,20 @@ impl Outcome {
                         );
                     }
                 }
+                out += &explain::render(&explain::for_diagnostics(&err.diagnostics, Path::new("")));
             }
             Outcome::ChecksFailed(failed) => {
+                // Only the warnings that explain something: the rest would bury the checks.
+                let explained = explain::for_diagnostics(&failed.warnings, Path::new(""));
+                for warning in &failed.warnings {
+                    let warned =
+                        explain::for_diagnostics(std::slice::from_ref(warning), Path::new(""));
+                    if !warned.is_empty()
+                        && let Some(rendered) = &warning.rendered
+                    {
+                        out += &term::ansi(rendered);
+                    }
+                }
                 for failure in &failed.failures {
                     let _ = writeln!(out, "{} {}", term::red("✗"), term::bold(&failure.name));
                     for line in failure.message.trim_end().lines() {
@@ -127,6 +144,17 @@ impl Outcome {
                     failed.failures.len(),
                     failed.n_checks.max(failed.failures.len()),
                 );
+                let messages: String = failed.failures.iter().map(|f| f.message.as_str()).collect();
+                let mut found = explained;
+                for more in explain::for_failure_text(&messages) {
+                    if !found
+                        .iter()
+                        .any(|f| f.explanation.key == more.explanation.key)
+                    {
+                        found.push(more);
+                    }
+                }
+                out += &explain::render(&found);
             }
             Outcome::TimedOut(timed_out) => {
                 if !timed_out.output.trim().is_empty() {
@@ -142,6 +170,11 @@ impl Outcome {
                     "{} `{path}` did not finish within {}s{running}\n\n{HANG_EXPLANATION}",
                     term::yellow("⧗ Timed out:"),
                     timed_out.limit.as_secs(),
+                );
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    term::dim("  Practised in 07_blocking. More: `asynclings explain timeout`")
                 );
             }
             Outcome::Passed(passed) => {

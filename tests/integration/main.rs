@@ -4,6 +4,7 @@ mod support;
 
 mod curriculum;
 mod dev;
+mod diagnostics;
 mod grade;
 mod info_errors;
 mod progress;

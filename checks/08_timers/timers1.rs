@@ -1,0 +1,186 @@
+use super::*;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asynclings_support::watchdog;
+use futures::FutureExt;
+use tokio::time::Instant;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// What one run of `sample` did: the readings it returned, when each reading started and
+/// ended, and when `sample` returned (all in virtual time since the call).
+struct Run {
+    readings: Vec<f64>,
+    starts: Vec<Duration>,
+    ends: Vec<Duration>,
+    returned: Duration,
+}
+
+/// The value the pretend sensor gives at its `i`th reading.
+fn value(i: usize) -> f64 {
+    -3.5 + 1.25 * i as f64
+}
+
+/// Runs `sample(period, work.len(), ..)` with a sensor whose `i`th reading takes `work[i]` ms.
+async fn run(period: u64, work: &[u64]) -> Run {
+    let start = Instant::now();
+    let times = Arc::new(Mutex::new((Vec::new(), Vec::new())));
+    let mut i = 0;
+    let sensor = async || {
+        times.lock().unwrap().0.push(start.elapsed());
+        tokio::time::sleep(ms(work[i])).await;
+        times.lock().unwrap().1.push(start.elapsed());
+        i += 1;
+        value(i - 1)
+    };
+    let sampled = AssertUnwindSafe(sample(ms(period), work.len(), sensor)).catch_unwind();
+    let readings = match watchdog(LIMIT, "sample", sampled).await {
+        Ok(readings) => readings,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            panic!(
+                "sample panicked (\"{message}\") with a period of {period}ms and readings that \
+                 took {work:?} ms. Subtracting the time a reading took from the period \
+                 underflows as soon as a reading takes longer than the period; \
+                 `tokio::time::interval` copes with late turns for you"
+            )
+        }
+    };
+    let (starts, ends) = times.lock().unwrap().clone();
+    Run {
+        readings,
+        starts,
+        ends,
+        returned: start.elapsed(),
+    }
+}
+
+/// When each reading should start: on its beat (`i` x `period`), or, if the reading before
+/// it ran past that beat, as soon as that reading is done.
+fn expected_starts(period: u64, work: &[u64]) -> Vec<Duration> {
+    let mut starts = Vec::new();
+    let mut free_at = ms(0);
+    for (i, &w) in work.iter().enumerate() {
+        let start = ms(period * i as u64).max(free_at);
+        starts.push(start);
+        free_at = start + ms(w);
+    }
+    starts
+}
+
+/// Compares the start of each reading with its beat, explaining the first one that is off.
+fn assert_on_the_beat(period: u64, work: &[u64], run: &Run) {
+    let expected = expected_starts(period, work);
+    assert_eq!(
+        run.starts.len(),
+        work.len(),
+        "sample({period}ms, {}, ..) took {} readings, expected {}",
+        work.len(),
+        run.starts.len(),
+        work.len()
+    );
+    let Some(i) = (0..work.len()).find(|&i| run.starts[i] != expected[i]) else {
+        return;
+    };
+    let (got, want) = (run.starts[i], expected[i]);
+    let why = if i == 0 {
+        "the first reading should happen at once: is there a wait before it? (The first tick of \
+         an interval completes immediately.)"
+            .to_string()
+    } else if got == run.ends[i - 1] {
+        format!(
+            "it started the moment reading {} ended, so nothing waited for the beat. The first \
+             tick of an interval completes at once: make the interval once, before the loop, \
+             and await `tick()` before each reading",
+            i - 1
+        )
+    } else if got == run.ends[i - 1] + ms(period) {
+        format!(
+            "it started a whole period after reading {} ended: each turn lasts the period plus \
+             the time the reading took, so the beat drifts. Use `tokio::time::interval`",
+            i - 1
+        )
+    } else if got > want && work[..i].iter().any(|&w| w > period) {
+        "a reading before it took longer than the period, and the beat moved with it: a wait \
+         computed from each reading's length starts counting again from the late moment. An \
+         interval keeps the beat it started with"
+            .to_string()
+    } else if got > want {
+        "it is late: the time the earlier readings took has been added to the schedule".to_string()
+    } else {
+        "it is early: did something skip the wait for the beat?".to_string()
+    };
+    panic!(
+        "with a period of {period}ms and readings that take {work:?} ms, reading {i} started \
+         at {got:?} of virtual time; expected {want:?}: {why}. (Readings started at {:?}.)",
+        run.starts
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn readings_start_on_the_beat() {
+    let (period, work) = (250, [40, 90, 10, 200, 60, 5]);
+    let run = run(period, &work).await;
+    assert_on_the_beat(period, &work, &run);
+}
+
+#[tokio::test(start_paused = true)]
+async fn readings_come_back_in_order() {
+    let (period, work) = (70, [15, 15, 50, 1]);
+    let run = run(period, &work).await;
+    let expected: Vec<f64> = (0..work.len()).map(value).collect();
+    assert_eq!(
+        run.readings, expected,
+        "sample returned {:?}; expected each reading once, in the order taken: {expected:?}",
+        run.readings
+    );
+    assert_on_the_beat(period, &work, &run);
+}
+
+#[tokio::test(start_paused = true)]
+async fn sample_returns_when_the_last_reading_is_in() {
+    let (period, work) = (120, [30, 30, 45]);
+    let run = run(period, &work).await;
+    assert_on_the_beat(period, &work, &run);
+    let last_end = *run.ends.last().unwrap();
+    assert_eq!(
+        run.returned, last_end,
+        "sample returned at {:?} of virtual time, but the last reading was in at {last_end:?}: \
+         there is nothing left to wait for after the last reading (is there a wait after it?)",
+        run.returned
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_reading_does_not_move_the_beat() {
+    // Reading 1 takes 170ms of a 100ms period: reading 2 (due at 200ms) can only start when
+    // it is done, at 270ms, but readings 3 and 4 are back on the beat at 300 and 400ms.
+    let (period, work) = (100, [30, 170, 20, 20, 20]);
+    let run = run(period, &work).await;
+    assert_on_the_beat(period, &work, &run);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_single_reading() {
+    let run = run(500, &[25]).await;
+    assert_eq!(
+        (run.readings.len(), run.returned),
+        (1, ms(25)),
+        "sample(500ms, 1, ..) with a 25ms reading returned {} reading(s) at {:?} of virtual \
+         time; expected the one reading, taken at once, and a return at 25ms: is there a wait \
+         before or after the reading?",
+        run.readings.len(),
+        run.returned
+    );
+}

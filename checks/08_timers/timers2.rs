@@ -1,0 +1,114 @@
+use super::*;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asynclings_support::watchdog;
+use tokio::time::Instant;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Runs the dashboard with redraws that take `work[i]` ms; returns when each redraw started,
+/// in virtual time since the call.
+async fn redraw_starts(period: u64, work: &[u64]) -> Vec<Duration> {
+    let start = Instant::now();
+    let starts = Arc::new(Mutex::new(Vec::new()));
+    let redraw = async |frame: usize| {
+        starts.lock().unwrap().push(start.elapsed());
+        tokio::time::sleep(ms(work[frame])).await;
+    };
+    watchdog(
+        LIMIT,
+        "run_dashboard",
+        run_dashboard(ms(period), work.len(), redraw),
+    )
+    .await;
+    let starts = starts.lock().unwrap().clone();
+    starts
+}
+
+/// Explains the first redraw that did not start when expected.
+fn assert_starts(period: u64, work: &[u64], got: &[Duration], expected: &[u64]) {
+    let expected: Vec<Duration> = expected.iter().map(|&e| ms(e)).collect();
+    assert_eq!(
+        got.len(),
+        expected.len(),
+        "run_dashboard redrew {} times, expected {}",
+        got.len(),
+        expected.len()
+    );
+    let Some(i) = (0..got.len()).find(|&i| got[i] != expected[i]) else {
+        return;
+    };
+    let ended = |i: usize| got[i] + ms(work[i]);
+    let stalled = (0..i).rev().find(|&j| work[j] > period);
+    let why = match stalled {
+        Some(_) if got[i] == ended(i - 1) && expected[i] > ended(i - 1) => format!(
+            "it started the moment redraw {} ended: that is a burst, the clock making up for the \
+             ticks it missed during the stall (`MissedTickBehavior::Burst`, the default). The \
+             clock should skip them",
+            i - 1
+        ),
+        Some(_) if got[i] == got[i - 1] + ms(period) => format!(
+            "it started a whole period after redraw {}, the late one: the clock started a new \
+             beat from the end of the stall (`MissedTickBehavior::Delay`). The clock should go \
+             back to its original beat, the multiples of {period}ms",
+            i - 1
+        ),
+        Some(j) => format!(
+            "redraw {j} stalled past its period, and after a stall the clock should tick once at \
+             once, then go back to its original beat (the multiples of {period}ms), skipping the \
+             ticks it missed"
+        ),
+        None if i > 0 && got[i] == ended(i - 1) + ms(period) => format!(
+            "it started a whole period after redraw {} ended: is the dashboard sleeping after \
+             each redraw instead of waiting for the clock's tick? That adds the redraw's time to \
+             every turn",
+            i - 1
+        ),
+        None => "without a stall, the redraws should simply follow the beat".to_string(),
+    };
+    panic!(
+        "with a period of {period}ms and redraws that take {work:?} ms, redraw {i} started at \
+         {:?} of virtual time; expected {:?}: {why}. (Redraws started at {got:?}; expected \
+         {expected:?}.)",
+        got[i], expected[i]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn redraws_follow_the_beat() {
+    let work = [3, 20, 7, 45, 1];
+    let got = redraw_starts(60, &work).await;
+    assert_starts(60, &work, &got, &[0, 60, 120, 180, 240]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_stall_the_missed_ticks_are_skipped() {
+    // The redraw at 200ms stalls until 460ms: the ticks of 300 and 400ms are missed. One
+    // redraw at once (460), then back on the beat: 500, 600.
+    let work = [10, 10, 260, 10, 10, 10];
+    let got = redraw_starts(100, &work).await;
+    assert_starts(100, &work, &got, &[0, 100, 200, 460, 500, 600]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_stall_gives_one_late_tick_not_a_flood() {
+    // The redraw at 120ms stalls until 420ms: the seven ticks from 160 to 400ms are missed.
+    let work = [5, 5, 5, 300, 5, 5, 5];
+    let got = redraw_starts(40, &work).await;
+    assert_starts(40, &work, &got, &[0, 40, 80, 120, 420, 440, 480]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_stalls() {
+    // 0; 70 stalls until 190 (the tick of 140 is missed): 190, then 210; 210 stalls until 400
+    // (280 and 350 missed): 400, then 420, 490.
+    let work = [1, 120, 1, 190, 1, 1, 1];
+    let got = redraw_starts(70, &work).await;
+    assert_starts(70, &work, &got, &[0, 70, 190, 210, 400, 420, 490]);
+}

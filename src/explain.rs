@@ -1,0 +1,452 @@
+//! Explanations in async terms for the compiler errors, lints and runtime panics that async
+//! code produces, read from rustc's JSON diagnostics (codes, spans, child notes) and from the
+//! checks' panic messages; and `asynclings explain CODE` for the long form.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::cargo::Diagnostic;
+use crate::term;
+
+pub struct Explanation {
+    /// What `asynclings explain` takes: an error code or a short name.
+    pub key: &'static str,
+    pub title: &'static str,
+    /// Two to four lines under the verdict.
+    pub short: &'static str,
+    /// The long form for `asynclings explain`.
+    pub long: &'static str,
+    pub link: &'static str,
+    /// Where the curriculum practises it.
+    pub taught_in: &'static str,
+}
+
+pub const EXPLANATIONS: &[Explanation] = &[
+    Explanation {
+        key: "unused-future",
+        title: "a future that is never awaited",
+        short: "Calling an `async fn` only builds a future; its body runs when the future is \
+                polled. This one is dropped unpolled, so its work never happens: add `.await` \
+                (or hand it to `join!`, `spawn`, ...).",
+        long: "An `async fn` call returns a future: a value describing work still to do. Nothing in \
+               the body runs until something polls the future, and inside async code `.await` is \
+               how you poll it to completion. A future that is created and dropped, like the \
+               result of a call statement `fetch(url);`, never runs at all. The compiler's \
+               `unused_must_use` warning on a `Future` almost always means a missing `.await`. \
+               Other ways to run a future: pass it to `join!`/`select!`, `tokio::spawn` it, or \
+               `block_on` it from synchronous code.",
+        link: "https://rust-lang.github.io/async-book/part-guide/async-await.html",
+        taught_in: "01_async_fn (async_fn1)",
+    },
+    Explanation {
+        key: "E0728",
+        title: "`.await` outside async code",
+        short: "`.await` only works inside an `async fn` or `async` block. Make the caller \
+                async too, or, at the edge of your program, give the future to a runtime \
+                (`#[tokio::main]`, or `Runtime::block_on` from synchronous code).",
+        long: "`.await` suspends the current function until the future is ready, which only an \
+               async function (itself a future) can do. A synchronous function cannot await: \
+               either make it `async` (and its callers await it), or run the future on a \
+               runtime at the boundary between sync and async code: `#[tokio::main]` on `main`, \
+               or `tokio::runtime::Runtime::new()?.block_on(fut)` in a plain function. Own one \
+               runtime and `block_on` at the edge; never nest runtimes.",
+        link: "https://doc.rust-lang.org/error_codes/E0728.html",
+        taught_in: "00_intro (intro2), 01_async_fn (async_fn2)",
+    },
+    Explanation {
+        key: "not-send",
+        title: "a future that is not `Send`",
+        short: "`tokio::spawn` may run a task on any worker thread, so the task's future must \
+                be `Send`. A value that is not `Send` (an `Rc`, a `std::sync::MutexGuard`, a \
+                `RefCell` borrow) is kept alive across an `.await`: end its scope before the \
+                await, or use a `Send` type (`Arc`, `tokio::sync::Mutex`).",
+        long: "An async fn's future stores every local that lives across an `.await`. If one of \
+               them is not `Send`, neither is the future, and `tokio::spawn` (which may move the \
+               task between threads at any await) rejects it. rustc's note 'future is not `Send` \
+               as this value is used across an await' names the value and the await. Fixes: \
+               drop the value before the await (put it in a block that ends first), replace it \
+               with a thread-safe type (`Arc` instead of `Rc`; `tokio::sync::Mutex` when a guard \
+               must live across an await), or keep the task on one thread with \
+               `LocalSet::spawn_local`.",
+        link: "https://tokio.rs/tokio/tutorial/spawning#send-bound",
+        taught_in: "07_blocking (blocking5), 11_send_pin (send1)",
+    },
+    Explanation {
+        key: "borrow-escapes",
+        title: "borrowed data escaping into a spawned task",
+        short: "A spawned task can outlive the function that spawned it, so it must own what it \
+                uses (`'static`). Move owned values in with `async move`, clone them first, or \
+                share them through an `Arc`.",
+        long: "`tokio::spawn` requires a `'static` future: the task may still be running after \
+               the current function returns, when its locals are gone. An `async` block that \
+               borrows a local (E0373), or borrowed data passed into `spawn` (E0521, E0597 with \
+               'borrowed for `'static`'), is rejected. Give the task ownership: `async move { .. }` \
+               moves the captured values in; clone what the caller still needs before the move; \
+               wrap shared data in `Arc` and move a clone into each task. `Box::leak` also \
+               satisfies `'static`, by never freeing the value: a leak, not a fix.",
+        link: "https://tokio.rs/tokio/tutorial/spawning#static-bound",
+        taught_in: "02_async_blocks (async_blocks1), 04_spawn (spawn2)",
+    },
+    Explanation {
+        key: "dyn-async-trait",
+        title: "an async trait used as `dyn`",
+        short: "A trait with an `async fn` is not dyn compatible: each implementation returns a \
+                different future type, which a vtable cannot name. Use generics (static \
+                dispatch), or make the method return `Pin<Box<dyn Future<Output = T> + Send + '_>>` \
+                (by hand, or with `#[async_trait]`).",
+        long: "Native `async fn` in traits desugars to a method returning an anonymous \
+               `impl Future`, a different type for every implementation. A `dyn Trait` vtable \
+               needs one concrete return type, so such a trait is not dyn compatible (E0038). \
+               When the set of types is known at compile time, use generics (`impl Store`, \
+               `T: Store`): no allocation per call. When you need `Vec<Box<dyn Store>>`, box the \
+               future: declare the method as `fn get(&self) -> Pin<Box<dyn Future<Output = u32> + \
+               Send + '_>>` and return `Box::pin(async move { .. })`, or let the `async-trait` \
+               crate write that for you (it boxes every call).",
+        link: "https://doc.rust-lang.org/reference/items/traits.html#dyn-compatibility",
+        taught_in: "12_async_traits (traits3, traits4)",
+    },
+    Explanation {
+        key: "E0733",
+        title: "recursion in an async fn",
+        short: "An `async fn` that awaits itself would contain its own future: an infinitely \
+                large type. Box the recursive call's future: `Box::pin(fib(n - 1)).await`.",
+        long: "The future of an `async fn` is a struct holding its state across awaits. If the \
+               function awaits a call to itself, that struct contains itself, which has no \
+               finite size (E0733). Put the recursive future behind a pointer: \
+               `Box::pin(fib(n - 1)).await`, so the outer future holds only a box.",
+        link: "https://doc.rust-lang.org/error_codes/E0733.html",
+        taught_in: "11_send_pin (pin3)",
+    },
+    Explanation {
+        key: "nested-runtime",
+        title: "a runtime started inside a runtime",
+        short: "`block_on` was called on a thread that is already running async code, which \
+                would block the runtime's own worker. In async code, `.await` the future \
+                instead; keep one runtime and `block_on` only at the edge of the program.",
+        long: "'Cannot start a runtime from within a runtime' means `Runtime::block_on`, \
+               `Handle::block_on` or `#[tokio::main]` ran on a thread that is already driving \
+               tasks. Blocking that thread would stall every task on it, so Tokio panics. Inside \
+               async code, simply `.await`. From synchronous code called by async code, move the \
+               blocking part to `spawn_blocking`, or restructure so that the sync code returns a \
+               future. A library should expose async functions and let its user own the runtime.",
+        link: "https://docs.rs/tokio/latest/tokio/runtime/struct.Runtime.html#method.block_on",
+        taught_in: "07_blocking (blocking4)",
+    },
+    Explanation {
+        key: "resumed-after-completion",
+        title: "a future polled after it finished",
+        short: "A future was polled again after it had completed, typically a `&mut fut` branch \
+                of a `select!` loop that already won once. Disable the branch with an `if` \
+                precondition (`, if !done`), or fuse the future.",
+        long: "A completed future must not be polled again; an `async fn` future panics with \
+               '`async fn` resumed after completion' when it is. In a `select!` loop over a \
+               pinned future selected by `&mut`, the branch that completed stays in the loop: \
+               guard it with a precondition that turns false once it has produced its value, \
+               or wrap it with `FutureExt::fuse` and test `is_terminated()`.",
+        link: "https://docs.rs/tokio/latest/tokio/macro.select.html",
+        taught_in: "05_select (select4)",
+    },
+    Explanation {
+        key: "task-panicked",
+        title: "a spawned task that panicked",
+        short: "A panic inside a spawned task ends only that task: awaiting its `JoinHandle` \
+                gives `Err(JoinError)` (`is_panic()`). `.unwrap()` on it re-raises the panic \
+                here; handle the `Err` to keep the other tasks' results.",
+        long: "Tokio catches a panic in a spawned task and reports it through the task's \
+               `JoinHandle`: `handle.await` returns `Err(e)` with `e.is_panic()`. Unwrapping that \
+               turns one failed task into a failure of its caller. Match on the result instead, \
+               log or count the failure, and keep the results of the other tasks. \
+               `e.into_panic()` gives back the panic payload if you need it.",
+        link: "https://docs.rs/tokio/latest/tokio/task/struct.JoinError.html",
+        taught_in: "04_spawn (spawn3)",
+    },
+    Explanation {
+        key: "no-runtime",
+        title: "Tokio used outside a runtime",
+        short: "This Tokio call needs a runtime, and the current thread has none (a plain \
+                `std::thread`, or sync code before the runtime starts). Pass a \
+                `tokio::runtime::Handle` to that thread and call `handle.spawn(..)`, or call it \
+                from async code.",
+        long: "'there is no reactor running, must be called from the context of a Tokio 1.x \
+               runtime' means a function such as `tokio::spawn`, `sleep` or a Tokio I/O type was \
+               used on a thread where no runtime is entered. Threads you start yourself do not \
+               inherit the runtime: capture `Handle::current()` before starting them and use \
+               `handle.spawn` or `handle.block_on` there (the latter only on a thread that is not \
+               a runtime worker).",
+        link: "https://docs.rs/tokio/latest/tokio/runtime/struct.Handle.html",
+        taught_in: "04_spawn (spawn7)",
+    },
+    Explanation {
+        key: "timeout",
+        title: "checks that never finished",
+        short: "A hang in async code usually means the runtime's thread was blocked or tasks \
+                wait on each other; see the list above.",
+        long: "The checks are stopped when they exceed their time limit. In async code that \
+               nearly always means one of: a blocking call (`std::thread::sleep`, a CPU-heavy \
+               loop, blocking I/O, a `std::sync::Mutex` that another task holds) on a thread the \
+               runtime needs, so no other task, timer or I/O can run; a lock held across an \
+               `.await` that the task holding it is waiting for; or a wait that nothing will end \
+               (a channel whose sender is never dropped, a future that returns `Pending` without \
+               arranging a wake-up, a task that was never spawned). Look for the blocking call \
+               first: replace `std::thread::sleep` with `tokio::time::sleep(..).await`, move CPU \
+               work to `spawn_blocking`. Tools for a real program: tokio-console shows which task \
+               is busy; `tracing` spans with `.instrument` show where each task is waiting.",
+        link: "https://tokio.rs/tokio/topics/bridging",
+        taught_in: "07_blocking (blocking1, blocking2)",
+    },
+];
+
+fn find(key: &str) -> Option<&'static Explanation> {
+    EXPLANATIONS
+        .iter()
+        .find(|e| e.key.eq_ignore_ascii_case(key))
+}
+
+/// An explanation that applies, with details taken from this diagnostic (which value, which line).
+pub struct Found {
+    pub explanation: &'static Explanation,
+    pub detail: Option<String>,
+}
+
+/// The explanations that apply to rustc's diagnostics.
+pub fn for_diagnostics(diagnostics: &[Diagnostic], root: &Path) -> Vec<Found> {
+    let mut found: Vec<Found> = Vec::new();
+    for d in diagnostics {
+        let code = d.code.as_ref().map(|c| c.code.as_str());
+        let hit = match code {
+            Some("unused_must_use") if d.message.contains("Future") => Some((
+                "unused-future",
+                d.primary_place(root)
+                    .map(|at| format!("The future is made at {at}.")),
+            )),
+            Some("E0728") => Some((
+                "E0728",
+                d.primary_place(root)
+                    .map(|at| format!("The `.await` is at {at}.")),
+            )),
+            Some("E0373" | "E0521") => Some(("borrow-escapes", borrow_detail(d, root))),
+            Some("E0597") if d.mentions("'static") => {
+                Some(("borrow-escapes", borrow_detail(d, root)))
+            }
+            Some("E0038") if d.mentions("is `async`") => Some(("dyn-async-trait", None)),
+            Some("E0733") => Some((
+                "E0733",
+                d.primary_place(root)
+                    .map(|at| format!("The recursive fn is at {at}.")),
+            )),
+            _ if d.message.contains("cannot be sent between threads safely")
+                && d.message.contains("future") =>
+            {
+                Some(("not-send", not_send_detail(d, root)))
+            }
+            Some("E0277") if d.mentions("used across an await") => {
+                Some(("not-send", not_send_detail(d, root)))
+            }
+            _ => None,
+        };
+        if let Some((key, detail)) = hit
+            && !found.iter().any(|f| f.explanation.key == key)
+            && let Some(explanation) = find(key)
+        {
+            found.push(Found {
+                explanation,
+                detail,
+            });
+        }
+    }
+    found
+}
+
+/// The explanations that apply to what failing checks printed (their panic messages).
+pub fn for_failure_text(text: &str) -> Vec<Found> {
+    let patterns: &[(&str, &str)] = &[
+        (
+            "Cannot start a runtime from within a runtime",
+            "nested-runtime",
+        ),
+        (
+            "`async fn` resumed after completion",
+            "resumed-after-completion",
+        ),
+        ("JoinError::Panic", "task-panicked"),
+        (
+            "must be called from the context of a Tokio 1.x runtime",
+            "no-runtime",
+        ),
+    ];
+    let mut found = Vec::new();
+    for (pattern, key) in patterns {
+        if text.contains(pattern)
+            && let Some(explanation) = find(key)
+        {
+            found.push(Found {
+                explanation,
+                detail: None,
+            });
+        }
+    }
+    found
+}
+
+fn not_send_detail(d: &Diagnostic, root: &Path) -> Option<String> {
+    let note = d.find_child("used across an await")?;
+    let await_span = note.spans.iter().find(|s| s.is_primary)?;
+    let value_span = note.spans.iter().find(|s| !s.is_primary);
+    // rustc labels them "await occurs here, with `x` maybe used later" and "has type `T` which is not `Send`".
+    let value = await_span
+        .label
+        .as_deref()
+        .and_then(|l| between(l, "with `", "`"));
+    let ty = value_span
+        .and_then(|s| s.label.as_deref())
+        .and_then(|l| between(l, "has type `", "` which"));
+    let value = match (value, ty) {
+        (Some(v), Some(t)) => format!("`{v}` (a `{t}`)"),
+        (Some(v), None) => format!("`{v}`"),
+        (None, Some(t)) => format!("a `{t}`"),
+        (None, None) => "a value that is not `Send`".to_owned(),
+    };
+    Some(format!(
+        "Here {value} is still alive at the `.await` on {}.",
+        await_span.place(root)
+    ))
+}
+
+fn borrow_detail(d: &Diagnostic, root: &Path) -> Option<String> {
+    let span = d.spans.iter().find(|s| s.is_primary)?;
+    Some(format!("The borrow is at {}.", span.place(root)))
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let len = text[from..].find(end)?;
+    Some(&text[from..from + len])
+}
+
+/// The explanations as they appear under a verdict.
+pub fn render(found: &[Found]) -> String {
+    let mut out = String::new();
+    for Found {
+        explanation: e,
+        detail,
+    } in found
+    {
+        out += &format!(
+            "\n{} {}\n",
+            term::yellow("In async terms:"),
+            term::bold(e.title)
+        );
+        out += &wrap(e.short, 90, "  ");
+        if let Some(detail) = detail {
+            out += &format!("  {detail}\n");
+        }
+        out += &term::dim(&format!(
+            "  Practised in {}. More: {} or `asynclings explain {}`\n",
+            e.taught_in, e.link, e.key
+        ));
+    }
+    out
+}
+
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            out += &format!("{indent}{line}\n");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out += &format!("{indent}{line}\n");
+    }
+    out
+}
+
+/// `asynclings explain [CODE]`.
+pub fn explain(key: Option<&str>) -> Result<ExitCode> {
+    let Some(key) = key else {
+        println!("Explanations (`asynclings explain <NAME>`):\n");
+        for e in EXPLANATIONS {
+            println!("  {:<26} {}", e.key, e.title);
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let aliases: &[(&str, &str)] = &[
+        ("E0277", "not-send"),
+        ("E0373", "borrow-escapes"),
+        ("E0521", "borrow-escapes"),
+        ("E0597", "borrow-escapes"),
+        ("E0038", "dyn-async-trait"),
+        ("unused_must_use", "unused-future"),
+        ("hang", "timeout"),
+    ];
+    let key = aliases
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(key))
+        .map_or(key, |(_, k)| k);
+    let Some(e) = find(key) else {
+        let closest = EXPLANATIONS
+            .iter()
+            .map(|e| {
+                (
+                    strsim::damerau_levenshtein(&key.to_lowercase(), &e.key.to_lowercase()),
+                    e.key,
+                )
+            })
+            .min()
+            .filter(|(d, _)| *d <= 3);
+        match closest {
+            Some((_, k)) => bail!("no explanation for `{key}`: did you mean `{k}`?"),
+            None => bail!("no explanation for `{key}`: `asynclings explain` lists them"),
+        }
+    };
+    println!("{} ({})\n", term::bold(e.title), e.key);
+    print!("{}", wrap(e.long, 90, ""));
+    println!("\nPractised in {}.\nMore: {}", e.taught_in, e.link);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_explanation_is_short_and_linked() {
+        for e in EXPLANATIONS {
+            let lines = wrap(e.short, 90, "  ").lines().count();
+            assert!((1..=4).contains(&lines), "{} has {lines} lines", e.key);
+            assert!(e.link.starts_with("https://"), "{}", e.key);
+            assert!(!e.taught_in.is_empty());
+        }
+    }
+
+    #[test]
+    fn runtime_panics_are_recognised() {
+        let found = for_failure_text(
+            "panicked at src/x.rs:1:1:\nCannot start a runtime from within a runtime. This happens because",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].explanation.key, "nested-runtime");
+        assert!(for_failure_text("assertion failed: left == right").is_empty());
+    }
+
+    #[test]
+    fn between_finds_the_quoted_part() {
+        assert_eq!(
+            between(
+                "await occurs here, with `shared` maybe used later",
+                "with `",
+                "`"
+            ),
+            Some("shared")
+        );
+        assert_eq!(between("nothing here", "with `", "`"), None);
+    }
+}
