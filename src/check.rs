@@ -35,6 +35,64 @@ pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
     judge(wb, ex, build).await
 }
 
+/// Checks many harnesses at once: one cargo run builds them all (in parallel, a compile error
+/// in one not stopping the others), then their checks run up to the core count at a time,
+/// each with its own time limit. Outcomes come back in the order of `items`, each with how
+/// long its checks ran. `on_done` is called as each finishes.
+pub async fn check_many(
+    wb: &Workbook,
+    items: &[(&Exercise, String)],
+    mut on_done: impl FnMut(usize),
+) -> Result<Vec<(Outcome, Duration)>> {
+    use futures::StreamExt;
+
+    let mut early: Vec<Option<Outcome>> = items
+        .iter()
+        .map(|(ex, bin)| {
+            if *bin == ex.harness_bin(crate::exercise::Variant::Exercise) {
+                rejected_source(wb, ex)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let to_build: Vec<(String, bool)> = items
+        .iter()
+        .zip(&early)
+        .filter(|(_, early)| early.is_none())
+        .map(|((ex, bin), _)| (bin.clone(), ex.test))
+        .collect();
+    let mut builds = cargo::build_many(wb, &to_build).await?;
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runs = futures::stream::iter(items.iter().enumerate().map(|(i, (ex, bin))| {
+        let early = early[i].take();
+        let build = builds.remove(bin);
+        async move {
+            let started = std::time::Instant::now();
+            let outcome = match (early, build) {
+                (Some(outcome), _) => outcome,
+                (None, Some(build)) => judge(wb, ex, build).await?,
+                (None, None) => anyhow::bail!("`{bin}` was not built"),
+            };
+            Ok::<_, anyhow::Error>((i, outcome, started.elapsed()))
+        }
+    }))
+    .buffer_unordered(jobs);
+    futures::pin_mut!(runs);
+    let mut outcomes: Vec<Option<(Outcome, Duration)>> = (0..items.len()).map(|_| None).collect();
+    let mut n_done = 0;
+    while let Some(result) = runs.next().await {
+        let (i, outcome, took) = result?;
+        outcomes[i] = Some((outcome, took));
+        n_done += 1;
+        on_done(n_done);
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.expect("every item ran"))
+        .collect())
+}
+
 /// Runs what `build` produced for `ex` (or reports why it did not build).
 pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<Outcome> {
     if build.timed_out || !build.success {

@@ -17,10 +17,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use futures::StreamExt;
 
 use crate::cargo;
-use crate::check::{judge, rejected_source};
+use crate::check::check_many;
 use crate::exercise::{Exercise, Variant};
 use crate::fs_util::{fnv1a, write_atomically};
 use crate::outcome::Outcome;
@@ -355,84 +354,56 @@ async fn grade_selected(
     selected: &[(usize, u32)],
     interactive: bool,
 ) -> Result<Vec<ExerciseResult>> {
-    let topics: Vec<String> = {
-        let mut topics: Vec<String> = Vec::new();
-        for ex in &wb.exercises {
-            let topic = ex.dir.clone().unwrap_or_default();
-            if !topics.contains(&topic) {
-                topics.push(topic);
-            }
-        }
-        topics
-    };
-    let mut early: HashMap<usize, Outcome> = HashMap::new();
-    let mut to_build = Vec::new();
-    for &(idx, _) in selected {
-        let ex = &wb.exercises[idx];
-        if !wb.root.join(ex.path()).is_file() {
-            continue;
-        }
-        match rejected_source(wb, ex) {
-            Some(outcome) => {
-                early.insert(idx, outcome);
-            }
-            None => to_build.push((ex.harness_bin(Variant::Exercise), ex.test)),
-        }
-    }
-    let build_started = Instant::now();
-    if interactive {
-        eprintln!("Building {} exercises…", to_build.len());
-    }
-    let mut builds = cargo::build_many(wb, &to_build).await?;
-    let build_time = build_started.elapsed() / (to_build.len().max(1) as u32);
-
-    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let total = selected.len();
-    let mut done = 0;
-    let mut results: Vec<(usize, ExerciseResult)> = Vec::with_capacity(total);
-    let runs = futures::stream::iter(selected.iter().map(|&(idx, points)| {
-        let ex = &wb.exercises[idx];
-        let build = builds.remove(&ex.harness_bin(Variant::Exercise));
-        let outcome = early.remove(&idx);
-        async move {
-            let started = Instant::now();
-            let outcome = match (outcome, build) {
-                (Some(outcome), _) => Some(outcome),
-                (None, Some(build)) => Some(judge(wb, ex, build).await?),
-                (None, None) => None,
-            };
-            Ok::<_, anyhow::Error>((idx, points, outcome, started.elapsed()))
-        }
-    }))
-    .buffer_unordered(jobs);
-    futures::pin_mut!(runs);
-    while let Some(result) = runs.next().await {
-        let (idx, points, outcome, run_time) = result?;
-        let ex = &wb.exercises[idx];
-        done += 1;
-        if interactive {
-            eprint!("\r{} {}", term::bar(done, total, 30), ex.name);
-        }
+    let mut topics: Vec<String> = Vec::new();
+    for ex in &wb.exercises {
         let topic = ex.dir.clone().unwrap_or_default();
-        let topic_index = topics.iter().position(|t| *t == topic).unwrap_or(0) + 1;
-        results.push((
-            idx,
-            to_result(
-                ex,
-                root,
-                outcome,
-                points,
-                topic,
-                topic_index,
-                build_time + run_time,
-            ),
-        ));
+        if !topics.contains(&topic) {
+            topics.push(topic);
+        }
     }
+    let present: Vec<(usize, u32)> = selected
+        .iter()
+        .copied()
+        .filter(|(idx, _)| wb.root.join(wb.exercises[*idx].path()).is_file())
+        .collect();
+    let items: Vec<(&Exercise, String)> = present
+        .iter()
+        .map(|(idx, _)| {
+            let ex = &wb.exercises[*idx];
+            (ex, ex.harness_bin(Variant::Exercise))
+        })
+        .collect();
+    let total = items.len();
+    let started = Instant::now();
+    let outcomes = check_many(wb, &items, |done| {
+        if interactive {
+            eprint!("\r{}", term::bar(done, total, 30));
+        }
+    })
+    .await?;
     if interactive {
         eprintln!();
     }
-    results.sort_by_key(|(idx, _)| *idx);
-    Ok(results.into_iter().map(|(_, result)| result).collect())
+    // Building is shared; each exercise is charged an equal part of it.
+    let build_share = started
+        .elapsed()
+        .saturating_sub(outcomes.iter().map(|(_, t)| *t).sum())
+        / total.max(1) as u32;
+    let mut by_idx: HashMap<usize, (Outcome, Duration)> =
+        present.iter().map(|(idx, _)| *idx).zip(outcomes).collect();
+    Ok(selected
+        .iter()
+        .map(|&(idx, points)| {
+            let ex = &wb.exercises[idx];
+            let topic = ex.dir.clone().unwrap_or_default();
+            let topic_index = topics.iter().position(|t| *t == topic).unwrap_or(0) + 1;
+            let (outcome, took) = match by_idx.remove(&idx) {
+                Some((outcome, took)) => (Some(outcome), took + build_share),
+                None => (None, Duration::ZERO),
+            };
+            to_result(ex, root, outcome, points, topic, topic_index, took)
+        })
+        .collect())
 }
 
 fn to_result(

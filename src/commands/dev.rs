@@ -1,12 +1,14 @@
 //! `asynclings dev check` and `asynclings dev sync`: the exercise author's tools.
 
+use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
 use crate::cargo;
-use crate::check::check as check_bin;
+use crate::check::check_many;
 use crate::exercise::{Exercise, Variant};
 use crate::outcome::Outcome;
 use crate::sync::{self, WrongFix};
@@ -102,10 +104,36 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
     }
 
     ensure_dependencies(&wb).await?;
+    // Everything is built in one cargo run and checked in parallel; then judged in order.
+    let mut items: Vec<(&Exercise, String)> = Vec::new();
+    for ex in &selected {
+        items.push((ex, ex.harness_bin(Variant::Exercise)));
+        items.push((ex, ex.harness_bin(Variant::Solution)));
+        for fix in fixes.iter().filter(|fix| fix.exercise == ex.name) {
+            items.push((ex, fix.bin()));
+        }
+    }
+    let interactive = std::io::stderr().is_terminal();
+    let n_items = items.len();
+    let outcomes = check_many(&wb, &items, |done| {
+        if interactive {
+            eprint!("\r{}", term::bar(done, n_items, 30));
+        }
+    })
+    .await?;
+    if interactive {
+        eprint!("\r\x1b[2K");
+    }
+    let mut outcomes: HashMap<String, Outcome> = items
+        .iter()
+        .map(|(_, bin)| bin.clone())
+        .zip(outcomes.into_iter().map(|(o, _)| o))
+        .collect();
+    let mut take = |bin: String| outcomes.remove(&bin).expect("every harness was checked");
     let mut n_ok = 0;
     for ex in &selected {
         let mut line_problems = Vec::new();
-        let shipped = check_bin(&wb, ex, &ex.harness_bin(Variant::Exercise)).await?;
+        let shipped = take(ex.harness_bin(Variant::Exercise));
         match (ex.skip_check_unsolved, shipped.is_passed()) {
             (false, true) => line_problems.push(format!(
                 "`{}` passes as shipped: the learner has nothing to fix (mark it \
@@ -120,7 +148,7 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
             )),
             _ => {}
         }
-        let solved = check_bin(&wb, ex, &ex.harness_bin(Variant::Solution)).await?;
+        let solved = take(ex.harness_bin(Variant::Solution));
         if !solved.is_passed() {
             line_problems.push(format!(
                 "`{}` does not pass its checks: {}\n{}",
@@ -149,7 +177,7 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
         for fix in fixes.iter().filter(|fix| fix.exercise == ex.name) {
             n_fixes += 1;
             let expected = expectation(fix, root)?;
-            let outcome = check_bin(&wb, ex, &fix.bin()).await?;
+            let outcome = take(fix.bin());
             let text = failure_text(&outcome);
             let met = match (&expected, &outcome) {
                 (Expectation::CompileError, Outcome::CompileError(_)) => true,

@@ -1,13 +1,14 @@
-//! `asynclings verify`: check every exercise in order and bring the done list up to date.
+//! `asynclings verify`: check every exercise and bring the done list up to date.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::check::check;
+use crate::check::check_many;
 use crate::commands::Session;
-use crate::exercise::Variant;
+use crate::exercise::{Exercise, Variant};
 use crate::outcome::Outcome;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
@@ -15,17 +16,37 @@ use crate::warm_up::ensure_dependencies;
 pub async fn verify(root: &Path) -> Result<ExitCode> {
     let mut session = Session::open(root)?;
     ensure_dependencies(&session.wb).await?;
-    let total = session.wb.exercises.len();
+    let wb = &session.wb;
+    let total = wb.exercises.len();
+    let present: Vec<(&Exercise, String)> = wb
+        .exercises
+        .iter()
+        .filter(|ex| wb.root.join(ex.path()).is_file())
+        .map(|ex| (ex, ex.harness_bin(Variant::Exercise)))
+        .collect();
+    let interactive = std::io::stderr().is_terminal();
+    let n_present = present.len();
+    let outcomes = check_many(wb, &present, |done| {
+        if interactive {
+            eprint!("\r{}", term::bar(done, n_present, 30));
+        }
+    })
+    .await?;
+    if interactive {
+        eprint!("\r\x1b[2K");
+    }
+    let mut outcomes = present.iter().map(|(ex, _)| ex.name.as_str()).zip(outcomes);
     let mut first_failure: Option<(String, Outcome)> = None;
-    let mut n_passed = 0;
-    let (mut points, mut max_points) = (0, 0);
-    for (idx, ex) in session.wb.exercises.iter().enumerate() {
-        let shown = ex.path().display().to_string();
-        let outcome = if session.wb.root.join(ex.path()).is_file() {
-            Some(check(&session.wb, ex, &ex.harness_bin(Variant::Exercise)).await?)
-        } else {
-            None
+    let (mut n_passed, mut points, mut max_points) = (0, 0, 0);
+    let mut next = outcomes.next();
+    for (idx, ex) in wb.exercises.iter().enumerate() {
+        let outcome = match &next {
+            Some((name, _)) if *name == ex.name => next.take().map(|(_, (outcome, _))| outcome),
+            _ => None,
         };
+        if outcome.is_some() {
+            next = outcomes.next();
+        }
         let (mark, label) = match &outcome {
             Some(outcome) if outcome.is_passed() => (term::green("✓"), "passed"),
             Some(outcome) => (term::red("✗"), outcome.label()),
@@ -38,11 +59,11 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         if passed {
             n_passed += 1;
             points += ex.points;
-        } else if first_failure.is_none()
-            && let Some(outcome) = outcome
-        {
+        } else if first_failure.is_none() {
             session.state.set_current(&ex.name);
-            first_failure = Some((shown, outcome));
+            if let Some(outcome) = outcome {
+                first_failure = Some((ex.path().display().to_string(), outcome));
+            }
         }
     }
     session.state.save()?;
@@ -50,17 +71,15 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         "\n{n_passed} of {total} exercises pass ({points} of {max_points} points). {}",
         term::bar(n_passed, total, 30)
     );
-    match first_failure {
-        None => {
-            if let Some(message) = &session.wb.final_message {
-                println!("\n{message}");
-            }
-            Ok(ExitCode::SUCCESS)
+    if n_passed == total {
+        if let Some(message) = &session.wb.final_message {
+            println!("\n{message}");
         }
-        Some((shown, outcome)) => {
-            println!("\nThe first exercise to fix:\n");
-            print!("{}", outcome.render(&shown));
-            Ok(ExitCode::FAILURE)
-        }
+        return Ok(ExitCode::SUCCESS);
     }
+    if let Some((shown, outcome)) = first_failure {
+        println!("\nThe first exercise to fix:\n");
+        print!("{}", outcome.render(&shown));
+    }
+    Ok(ExitCode::FAILURE)
 }

@@ -1,0 +1,103 @@
+use super::*;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asynclings_support::watchdog;
+use tokio::time::Instant;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+// Compile-time check: a future that holds a `MutexGuard` across an `.await` is not `Send`,
+// and this does not compile.
+fn assert_send<T: Send>(_: &T) {}
+
+fn pages(n: usize) -> Vec<String> {
+    let names = [
+        "/",
+        "/pricing",
+        "/docs/intro",
+        "/",
+        "/blog/42",
+        "/docs/intro",
+        "/",
+    ];
+    (0..n)
+        .map(|i| names[(i * 5 + i / 3) % names.len()].to_string())
+        .collect()
+}
+
+async fn run(n: usize, latency: u64) -> (Stats, Vec<String>, Duration) {
+    let stats = Arc::new(Mutex::new(Stats::default()));
+    let log = Arc::new(AuditLog::new(ms(latency)));
+    let one = record_hit(stats.clone(), log.clone(), "/probe".to_string());
+    assert_send(&one);
+    drop(one);
+
+    let start = Instant::now();
+    watchdog(
+        LIMIT,
+        "record_hits",
+        record_hits(stats.clone(), log.clone(), pages(n)),
+    )
+    .await;
+    let took = start.elapsed();
+    let stats = std::mem::take(&mut *stats.lock().unwrap());
+    let lines = log.lines.lock().unwrap().clone();
+    (stats, lines, took)
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_hit_is_counted_once() {
+    let n = 41;
+    let (stats, lines, _) = run(n, 20).await;
+    let mut expected: HashMap<String, u32> = HashMap::new();
+    for page in pages(n) {
+        *expected.entry(page).or_default() += 1;
+    }
+    assert_eq!(
+        stats.total, n as u32,
+        "after {n} hits the total is {}; expected {n}. Are hits lost between reading the total \
+         and writing it back? Do the whole update in one short lock, before the `.await`",
+        stats.total
+    );
+    assert_eq!(
+        stats.hits, expected,
+        "after {n} hits the per-page counts are {:?}; expected {expected:?}",
+        stats.hits
+    );
+    let mut numbers: Vec<u32> = lines
+        .iter()
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    numbers.sort();
+    let expected_numbers: Vec<u32> = (1..=n as u32).collect();
+    assert_eq!(
+        numbers, expected_numbers,
+        "the audit log numbered the hits {numbers:?}; expected each number from 1 to {n} exactly \
+         once: each hit's number is the total right after that hit was counted"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_log_writes_run_at_the_same_time() {
+    let (_, lines, took) = run(12, 35).await;
+    assert_eq!(
+        lines.len(),
+        12,
+        "the audit log has {} lines; expected 12",
+        lines.len()
+    );
+    assert_eq!(
+        took,
+        ms(35),
+        "12 hits with a 35ms audit write each took {took:?} of virtual time; the writes should \
+         run at the same time, taking 35ms in all. Is a lock held during the write, so that the \
+         tasks wait for each other? Release it before the `.await`"
+    );
+}
