@@ -23,6 +23,7 @@
 //
 // `bump` below loses updates when bumps overlap.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ use tokio::time::sleep;
 // repeats, and the store remembers every version it saved, in order.
 struct Store {
     latencies: Vec<Duration>,
+    calls: AtomicUsize,
     saved: Mutex<Vec<u64>>,
 }
 
@@ -39,16 +41,14 @@ impl Store {
     fn new(latencies: Vec<Duration>) -> Self {
         Self {
             latencies,
+            calls: AtomicUsize::new(0),
             saved: Mutex::new(Vec::new()),
         }
     }
 
     async fn save(&self, version: u64) {
-        let latency = {
-            let saved = self.saved.lock().unwrap();
-            self.latencies[saved.len() % self.latencies.len()]
-        };
-        sleep(latency).await;
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        sleep(self.latencies[call % self.latencies.len()]).await;
         self.saved.lock().unwrap().push(version);
     }
 }
