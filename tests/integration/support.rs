@@ -270,6 +270,10 @@ impl Tmux {
     /// Starts `asynclings <args>` in a detached 100x30 tmux session; the shell stays open
     /// after it exits, and records the terminal settings then, to prove they were restored.
     pub fn start(wb: &Workbook, args: &str, log: &Path) -> Self {
+        Self::start_sized(wb, args, log, 100, 30)
+    }
+
+    pub fn start_sized(wb: &Workbook, args: &str, log: &Path, width: u16, height: u16) -> Self {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let name = format!(
             "asynclings-test-{}-{}",
@@ -283,19 +287,9 @@ impl Tmux {
             env!("CARGO_BIN_EXE_asynclings"),
         );
         let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "100",
-                "-y",
-                "30",
-                "bash",
-                "-c",
-                &script,
-            ])
+            .args(["new-session", "-d", "-s", &name])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .args(["bash", "-c", &script])
             .env_remove("NO_COLOR")
             .status()
             .expect("tmux is installed (`.ci/run` installs it)");

@@ -194,3 +194,29 @@ fn auto_advance_moves_on_after_a_pass() {
     let screen = tmux.wait_for("Summary: all 2 exercises done, with 0 hints");
     assert!(screen.contains("Watch fixture complete."), "{screen}");
 }
+
+#[test]
+fn an_editor_style_save_by_rename_is_seen() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start(&wb, "", &log);
+    tmux.wait_for("✗ Checks failed");
+    // Editors often write a temporary file and rename it over the original.
+    wb.write("exercises/w/.slow1.rs.swp", &slow1_returning("2"));
+    std::fs::rename(
+        wb.path().join("exercises/w/.slow1.rs.swp"),
+        wb.path().join(SLOW1),
+    )
+    .unwrap();
+    tmux.wait_for("✓ Done");
+}
+
+#[test]
+fn a_narrow_terminal_gets_the_short_legend() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start_sized(&wb, "", &log, 50, 24);
+    let screen = tmux.wait_for("✗ Checks failed");
+    assert!(screen.contains("keys: h l c r x q"), "{screen}");
+    assert!(screen.lines().all(|l| l.chars().count() <= 50), "{screen}");
+}

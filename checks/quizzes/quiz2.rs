@@ -1,0 +1,252 @@
+use super::*;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::time::{Instant, sleep};
+use tokio_util::sync::CancellationToken;
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn limits(max_in_flight: usize, per_request: u64) -> Limits {
+    Limits {
+        max_in_flight,
+        per_request: ms(per_request),
+    }
+}
+
+/// Crawls `net` from `start`, cancelling `stop` after `cancel_at` if given.
+async fn run(
+    net: &Network,
+    start: &str,
+    limits: Limits,
+    cancel_at: Option<u64>,
+) -> (Report, Duration) {
+    let stop = CancellationToken::new();
+    if let Some(at) = cancel_at {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            sleep(ms(at)).await;
+            stop.cancel();
+        });
+    }
+    let began = Instant::now();
+    let report = tokio::time::timeout(Duration::from_secs(60), crawl(net, start, limits, stop))
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "crawl from {start:?} was still running after 60s of virtual time{}",
+                if cancel_at.is_some() {
+                    ", although `stop` had been cancelled: rule 5, select! on `stop.cancelled()` \
+                     next to the requests"
+                } else {
+                    "; is it waiting forever for a page that never comes? (rule 3)"
+                }
+            )
+        });
+    (report, began.elapsed())
+}
+
+/// The outcomes of `urls`, fetched, with their sizes taken from `pages`.
+fn fetched(pages: &[(&str, u64, &str)], urls: &[&str]) -> BTreeMap<String, Outcome> {
+    urls.iter()
+        .map(|&url| {
+            let page = pages.iter().find(|p| p.0 == url).unwrap().2;
+            let outcome = Outcome::Fetched { bytes: page.len() };
+            (url.to_string(), outcome)
+        })
+        .collect()
+}
+
+fn check_requested_once(net: &Network) {
+    let requested = net.requested.lock().unwrap().clone();
+    let mut unique = requested.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        requested.len(),
+        unique.len(),
+        "the crawl requested {requested:?}: some urls more than once (rule 1: each page once)"
+    );
+}
+
+/// A start page linking to `children`, each a page with no links.
+fn star(children: &[u64]) -> Network {
+    let start: String = (0..children.len())
+        .map(|i| format!("link /p{i}\n"))
+        .collect::<String>()
+        + "the start";
+    let mut pages: Vec<(String, u64, String)> = vec![("/".to_string(), 10, start)];
+    for (i, &latency) in children.iter().enumerate() {
+        pages.push((format!("/p{i}"), latency, format!("page number {i}")));
+    }
+    let refs: Vec<(&str, u64, &str)> = pages
+        .iter()
+        .map(|(u, l, p)| (u.as_str(), *l, p.as_str()))
+        .collect();
+    Network::new(&refs)
+}
+
+#[tokio::test(start_paused = true)]
+async fn never_more_than_the_limit_in_flight() {
+    let net = star(&[100; 10]);
+    let (report, took) = run(&net, "/", limits(3, 1000), None).await;
+    let peak = net.peak_in_flight.load(Ordering::SeqCst);
+    assert_eq!(
+        peak, 3,
+        "with max_in_flight = 3 and ten pages to fetch, the network saw at most {peak} requests \
+         in flight at once; expected exactly 3 (rule 2)"
+    );
+    assert_eq!(
+        report.pages.len(),
+        11,
+        "the crawl reported {} pages; expected the start page and its 10 links: {report:?}",
+        report.pages.len()
+    );
+    assert_eq!(
+        took,
+        ms(410),
+        "a 10ms start page and ten 100ms pages, 3 at a time, took {took:?} of virtual time; \
+         expected 410ms (10ms, then four rounds of 100ms)"
+    );
+    check_requested_once(&net);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_next_request_starts_as_soon_as_one_ends() {
+    let net = star(&[100, 30, 60, 90, 20, 50]);
+    let (report, took) = run(&net, "/", limits(2, 1000), None).await;
+    assert_eq!(
+        report.pages.len(),
+        7,
+        "the crawl reported {report:?}; expected 7 pages"
+    );
+    assert_eq!(
+        took,
+        ms(190),
+        "with pages of 100, 30, 60, 90, 20 and 50ms behind a 10ms start page, 2 at a time, the \
+         crawl took {took:?} of virtual time; expected 190ms, starting each request the moment \
+         another one ends (fixed batches of 2 would take 250ms; one at a time, 360ms)"
+    );
+    assert_eq!(net.peak_in_flight.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_page_times_out_alone() {
+    let pages = [
+        ("/", 20, "home\nlink /a\nlink /slow\nlink /b\nlink /gone"),
+        ("/a", 50, "page a\nlink /c"),
+        ("/slow", 900, "slow page\nlink /hidden"),
+        ("/b", 70, "page b"),
+        ("/c", 30, "page c\nlink /"),
+        ("/hidden", 5, "you cannot see me"),
+    ];
+    let net = Network::new(&pages);
+    let (report, took) = run(&net, "/", limits(4, 200), None).await;
+    let mut expected = fetched(&pages, &["/", "/a", "/b", "/c"]);
+    expected.insert("/slow".to_string(), Outcome::TimedOut);
+    expected.insert("/gone".to_string(), Outcome::NotFound);
+    assert_eq!(
+        report.pages, expected,
+        "with per_request = 200ms, the crawl reported {:?}; expected the 900ms page TimedOut \
+         (rule 3), its links not followed, the missing page NotFound (rule 4), and every other \
+         page fetched",
+        report.pages
+    );
+    assert_eq!(
+        took,
+        ms(220),
+        "the crawl took {took:?} of virtual time; the slow page should be given up on 200ms \
+         after it was requested (at 20ms), so the crawl ends at 220ms"
+    );
+    assert!(
+        !report.cancelled,
+        "nobody cancelled the crawl, but it says it was"
+    );
+    assert_eq!(
+        net.in_flight.load(Ordering::SeqCst),
+        0,
+        "requests are still in flight after the crawl returned"
+    );
+    check_requested_once(&net);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_stops_the_crawl_at_once() {
+    let mut pages = vec![(
+        "/".to_string(),
+        10,
+        (1..=8).map(|i| format!("link /x{i}\n")).collect::<String>(),
+    )];
+    for i in 1..=8 {
+        pages.push((format!("/x{i}"), 100, format!("x{i}\nlink /y{i}")));
+        pages.push((format!("/y{i}"), 100, format!("y{i}")));
+    }
+    let refs: Vec<(&str, u64, &str)> = pages
+        .iter()
+        .map(|(u, l, p)| (u.as_str(), *l, p.as_str()))
+        .collect();
+    let net = Network::new(&refs);
+    let (report, took) = run(&net, "/", limits(3, 1000), Some(250)).await;
+    assert_eq!(
+        took,
+        ms(250),
+        "`stop` was cancelled at 250ms and the crawl returned after {took:?} of virtual time; \
+         it should stop at once (rule 5): select! on `stop.cancelled()` next to the requests, \
+         with `biased;` so that it wins whenever it is ready"
+    );
+    assert!(
+        report.cancelled,
+        "the crawl was stopped by `stop` but reports cancelled: false"
+    );
+    let urls: Vec<&String> = report.pages.keys().collect();
+    assert_eq!(
+        urls,
+        ["/", "/x1", "/x2", "/x3", "/x4", "/x5", "/x6"],
+        "stopped at 250ms, the crawl reported {urls:?}; expected the pages done by then: the \
+         start page and /x1 to /x6"
+    );
+    let still = net.in_flight.load(Ordering::SeqCst);
+    assert_eq!(
+        still, 0,
+        "the crawl returned after being stopped, but {still} request(s) are still in flight; \
+         they should be dropped on the spot"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn circles_and_a_missing_start() {
+    let pages = [
+        ("/", 15, "a circle\nlink /a"),
+        ("/a", 25, "link /b\nlink /"),
+        ("/b", 35, "link /a\nlink /b\nlink /"),
+    ];
+    let net = Network::new(&pages);
+    let (report, took) = run(&net, "/", limits(5, 100), None).await;
+    assert_eq!(
+        report.pages,
+        fetched(&pages, &["/", "/a", "/b"]),
+        "on a circle of three pages the crawl reported {:?}",
+        report.pages
+    );
+    assert_eq!(
+        took,
+        ms(75),
+        "three pages in a row took {took:?}; expected 75ms"
+    );
+    check_requested_once(&net);
+
+    let (report, took) = run(&net, "/nowhere", limits(5, 100), None).await;
+    assert_eq!(
+        (report.pages.clone(), took),
+        (
+            BTreeMap::from([("/nowhere".to_string(), Outcome::NotFound)]),
+            ms(10)
+        ),
+        "crawling from a page that does not exist gave {report:?} after {took:?}; expected only \
+         that page, NotFound, at 10ms"
+    );
+}

@@ -1,0 +1,80 @@
+// expect: does it stop after a quiet spell
+// channels1: when does a channel end?
+//
+// An `mpsc` channel (many producers, one consumer) is how tasks hand values to each other:
+// `let (tx, mut rx) = tokio::sync::mpsc::channel(capacity);`. Producers call
+// `tx.send(value).await`; the consumer loops on `rx.recv().await`, which gives `Some(value)`
+// for each value and `None` once the channel is *closed and empty*.
+//
+// The channel closes when every `Sender` is gone. Each `tx.clone()` is one more sender, and
+// the original `tx` counts too:
+//
+//     let (tx, rx)      tx ──clone──> scanner a   drops its clone when it is done
+//                       tx ──clone──> scanner b   drops its clone when it is done
+//                       tx            still held here, by the loop's own function
+//
+//     while let Some(..) = rx.recv().await     waits for tx, which will never send: forever
+//
+// So the code that hands out clones must let go of its own `tx` before it waits for the end
+// of the channel: `drop(tx)`, or move the original into the last producer.
+//
+// `catalogue` below starts a scanner task per shelf and collects what they find. It
+// collects everything, and then never returns.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::sleep;
+
+/// A shelf to scan: the scanner finds one book every `pace`.
+struct Shelf {
+    name: &'static str,
+    books: Vec<&'static str>,
+    pace: Duration,
+}
+
+/// Scans a shelf, sending `"<shelf>: <book>"` for each book as it finds it.
+async fn scan(shelf: Shelf, found: mpsc::Sender<String>) {
+    for book in shelf.books {
+        sleep(shelf.pace).await;
+        if found.send(format!("{}: {book}", shelf.name)).await.is_err() {
+            return; // Nobody is listening any more.
+        }
+    }
+}
+
+/// Scans every shelf on a task of its own, all at once. Returns every book found, in the
+/// order they were found, as soon as the last scanner is done.
+async fn catalogue(shelves: Vec<Shelf>) -> Vec<String> {
+    let (tx, mut rx) = mpsc::channel(16);
+    for shelf in shelves {
+        tokio::spawn(scan(shelf, tx.clone()));
+    }
+    // Stop when nothing has come for 100ms.
+    let mut found = Vec::new();
+    while let Ok(Some(book)) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+        found.push(book);
+    }
+    found
+}
+
+#[tokio::main]
+async fn main() {
+    let ms = Duration::from_millis;
+    let shelves = vec![
+        Shelf {
+            name: "poetry",
+            books: vec!["Odes", "Leaves of Grass"],
+            pace: ms(100),
+        },
+        Shelf {
+            name: "science",
+            books: vec!["Opticks", "Elements", "Micrographia"],
+            pace: ms(70),
+        },
+    ];
+    for book in catalogue(shelves).await {
+        println!("{book}");
+    }
+    println!("catalogue complete");
+}

@@ -1,0 +1,100 @@
+// expect: or the state is read directly
+// channels3: asking an actor a question
+//
+// An *actor* is a task that owns some state and is the only code that touches it. Everyone
+// else sends it messages through a channel, and it handles them one at a time: no lock, no
+// data race, and a clear order of events.
+//
+// Messages that only *tell* the actor something are easy: send, and move on. A question is
+// harder: the answer has to find its way back to whoever asked. The usual way is to put a
+// `tokio::sync::oneshot::Sender` in the message. A oneshot channel carries exactly one value;
+// the actor answers through the sender, and the asker awaits the receiver:
+//
+//     asker                                        actor
+//     let (reply, answer) = oneshot::channel();
+//     commands.send(Get { key, reply }) ------->   Get { key, reply } => {
+//                                                      let _ = reply.send(count);
+//     let count = answer.await  <--------------    }
+//
+// Each question carries its own way back, so answers never get mixed up, however many tasks
+// ask at once. If the actor drops the sender without answering, `answer.await` gives an
+// `Err`: the asker learns that no answer is coming instead of waiting forever.
+//
+// The counter actor below works out every answer and prints it. Send it back to the asker.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+/// What a `Counter` handle can ask of the actor.
+enum Command {
+    Add { key: String, amount: u64 },
+    // TODO: a question with no way to answer it.
+    Get { key: String },
+}
+
+/// The actor: owns the counts, and handles one command at a time until every handle is gone.
+async fn run_counter(mut commands: mpsc::Receiver<Command>, shared: Arc<Mutex<HashMap<String, u64>>>) {
+    while let Some(command) = commands.recv().await {
+        let mut counts = shared.lock().unwrap();
+        match command {
+            Command::Add { key, amount } => *counts.entry(key).or_default() += amount,
+            Command::Get { key } => {
+                let count = counts.get(&key).copied().unwrap_or(0);
+                // TODO: the answer goes to the terminal, not to whoever asked.
+                println!("the count of {key} is {count}");
+            }
+        }
+    }
+}
+
+/// A handle to a counter actor. Clones talk to the same actor.
+#[derive(Clone)]
+struct Counter {
+    commands: mpsc::Sender<Command>,
+    counts: Arc<Mutex<HashMap<String, u64>>>,
+}
+
+impl Counter {
+    /// Starts a counter actor on a task of its own.
+    fn start() -> Counter {
+        let (commands, rx) = mpsc::channel(32);
+        let counts = Arc::new(Mutex::new(HashMap::new()));
+        tokio::spawn(run_counter(rx, Arc::clone(&counts)));
+        Counter { commands, counts }
+    }
+
+    /// Adds `amount` to the count of `key`.
+    async fn add(&self, key: &str, amount: u64) {
+        let key = key.to_string();
+        let command = Command::Add { key, amount };
+        self.commands
+            .send(command)
+            .await
+            .expect("the counter has stopped");
+    }
+
+    /// The count of `key` (0 for a key never added to), as the actor has it once every
+    /// command sent before this one has been handled.
+    async fn get(&self, key: &str) -> u64 {
+        // Read the counts directly: no need to ask.
+        self.counts.lock().unwrap().get(key).copied().unwrap_or(0)
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let counter = Counter::start();
+    let mut visitors = Vec::new();
+    for page in ["home", "blog", "home", "shop", "home"] {
+        let counter = counter.clone();
+        visitors.push(tokio::spawn(async move { counter.add(page, 1).await }));
+    }
+    for visitor in visitors {
+        visitor.await.unwrap();
+    }
+    for page in ["home", "blog", "shop", "about"] {
+        println!("{page}: {} visits", counter.get(page).await);
+    }
+}
