@@ -130,6 +130,7 @@ const GRADE_EXIT_CODES: &str = "Exit codes: 0 every selected exercise passed (or
      grading ran); 1 some exercise failed; 2 grading itself could not run.";
 
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     term::init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -155,6 +156,24 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `asynclings list | head` closes the pipe early; `println!` then panics. End quietly with
+/// the status a shell gives a process killed by SIGPIPE instead of printing a panic.
+fn quiet_on_broken_pipe() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        previous(info);
+    }));
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
