@@ -383,3 +383,23 @@ fn a_students_edits_to_checks_and_info_do_not_change_the_grade() {
     };
     assert_eq!(report["score"], 1);
 }
+
+#[test]
+fn a_check_module_of_the_students_own_is_not_a_pass() {
+    let wb = Workbook::fixture("basic");
+    let shadow = "fn double(x: u32) -> u32 {\n    x\n}\n\nfn main() {}\n\n#[cfg(test)]\nmod checks {\n    #[test]\n    fn all_good() {}\n}\n";
+    wb.write("exercises/a/fail1.rs", shadow);
+    let report = grade_json(&wb, &["--format", "json", "--only", "fail1"]);
+    assert_eq!(
+        report["exercises"][0]["status"], "compile_error",
+        "{report}"
+    );
+    assert!(
+        report["exercises"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("E0428"),
+        "{report}"
+    );
+    assert_eq!(report["score"], 0);
+}
