@@ -32,6 +32,21 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// Writes `contents` to `path` (creating its directory) unless the file already holds exactly
+/// that, so that cargo's fingerprints of unchanged files stay as they were. Returns whether it
+/// wrote.
+pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool> {
+    if std::fs::read(path).ok().as_deref() == Some(contents) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("failed to create `{}`", parent.display()))?;
+    }
+    write_atomically(path, contents)?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,7 @@ use anyhow::{Context, Result, bail};
 use crate::cargo;
 use crate::check::check_many;
 use crate::exercise::{Exercise, Variant};
-use crate::fs_util::{fnv1a, write_atomically};
+use crate::fs_util::{fnv1a, write_atomically, write_if_changed};
 use crate::outcome::Outcome;
 use crate::sync;
 use crate::term;
@@ -39,14 +39,26 @@ mod embedded {
 const GRADE_PACKAGE: &str = "asynclings-grade-checks";
 const GRADE_DIR: &str = "target/asynclings-grade";
 
+#[derive(clap::Args)]
 pub struct Options {
+    /// The report's format
+    #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Write the report to this file (atomically) instead of standard output
+    #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Only these topics or exercises, separated by commas (`03_join,select1`)
+    #[arg(long, conflicts_with = "assignment")]
     pub only: Option<String>,
+    /// An assignment file: `exercises = [..]` and optional `[points]`
+    #[arg(long)]
     pub assignment: Option<PathBuf>,
+    /// Exit with 0 whenever grading ran, whatever the score
+    #[arg(long)]
     pub exit_zero: bool,
-    /// Grade with the workbook's own checks and info.toml instead of the embedded ones (for
-    /// authors trying a workbook out; a student could change these).
+    /// Grade with this workbook's own checks and info.toml, not the ones built into the runner
+    /// (for trying out a workbook; a student can change these)
+    #[arg(long)]
     pub workbook_checks: bool,
 }
 
@@ -268,15 +280,7 @@ fn materialize(grade_root: &Path, inputs: &BTreeMap<String, String>) -> Result<(
         renamed_checks_manifest(checks)?,
     );
     for (path, content) in &files {
-        let full = grade_root.join(path);
-        if std::fs::read_to_string(&full).ok().as_deref() == Some(content.as_str()) {
-            continue;
-        }
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("failed to create `{}`", parent.display()))?;
-        }
-        write_atomically(&full, content.as_bytes())?;
+        write_if_changed(&grade_root.join(path), content.as_bytes())?;
     }
     // Check files from an earlier grading that the inputs no longer have.
     for stale in rust_files(grade_root, "checks") {
@@ -329,16 +333,10 @@ fn renamed_checks_manifest(manifest: &str) -> Result<String> {
 /// files the student no longer has.
 fn copy_student_files(root: &Path, wb: &Workbook) -> Result<()> {
     for ex in &wb.exercises {
-        let theirs = root.join(ex.path());
         let copy = wb.root.join(ex.path());
-        match std::fs::read(&theirs) {
+        match std::fs::read(root.join(ex.path())) {
             Ok(content) => {
-                if std::fs::read(&copy).ok().as_deref() != Some(content.as_slice()) {
-                    if let Some(parent) = copy.parent() {
-                        std::fs::create_dir_all(parent)?;
-                    }
-                    write_atomically(&copy, &content)?;
-                }
+                write_if_changed(&copy, &content)?;
             }
             Err(_) => {
                 let _ = std::fs::remove_file(&copy);

@@ -83,27 +83,7 @@ enum Command {
     Verify,
     /// Grade every exercise (or an assignment) for a teacher, with points and a report
     #[command(after_help = GRADE_EXIT_CODES)]
-    Grade {
-        /// The report's format
-        #[arg(long, value_enum, default_value = "human")]
-        format: grade::Format,
-        /// Write the report to this file (atomically) instead of standard output
-        #[arg(long, short)]
-        output: Option<std::path::PathBuf>,
-        /// Only these topics or exercises, separated by commas (`03_join,select1`)
-        #[arg(long, conflicts_with = "assignment")]
-        only: Option<String>,
-        /// An assignment file: `exercises = [..]` and optional `[points]`
-        #[arg(long)]
-        assignment: Option<std::path::PathBuf>,
-        /// Exit with 0 whenever grading ran, whatever the score
-        #[arg(long)]
-        exit_zero: bool,
-        /// Grade with this workbook's own checks and info.toml, not the ones built into the
-        /// runner (for trying out a workbook; a student can change these)
-        #[arg(long)]
-        workbook_checks: bool,
-    },
+    Grade(grade::Options),
     /// Explain an async error or hang in depth (`E0277`, `unused-future`, `timeout`, ...)
     Explain {
         /// An error code or name; none lists them all
@@ -188,24 +168,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Explain { code }) => explain::explain(code.as_deref()),
         Some(Command::Reset { name }) => commands::reset::reset(&root, &name),
         Some(Command::Verify) => commands::verify::verify(&root).await,
-        Some(Command::Grade {
-            format,
-            output,
-            only,
-            assignment,
-            exit_zero,
-            workbook_checks,
-        }) => {
-            let options = grade::Options {
-                format,
-                output,
-                only,
-                assignment,
-                exit_zero,
-                workbook_checks,
-            };
-            grade::grade(&root, options).await
-        }
+        Some(Command::Grade(options)) => grade::grade(&root, options).await,
         Some(Command::Dev(DevCommand::Check { names })) => {
             commands::dev::check(&root, &names).await
         }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::exercise::{Exercise, Variant};
-use crate::fs_util::write_atomically;
+use crate::fs_util::write_if_changed;
 use crate::workbook::{Workbook, rust_files};
 
 /// Everything below this line in the two package manifests is generated.
@@ -139,16 +139,9 @@ pub fn write(wb: &Workbook) -> Result<Vec<PathBuf>> {
     let plan = plan(wb)?;
     let mut changed = Vec::new();
     for (path, content) in &plan {
-        let full = wb.root.join(path);
-        if std::fs::read_to_string(&full).ok().as_deref() == Some(content.as_str()) {
-            continue;
+        if write_if_changed(&wb.root.join(path), content.as_bytes())? {
+            changed.push(path.clone());
         }
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("failed to create `{}`", parent.display()))?;
-        }
-        write_atomically(&full, content.as_bytes())?;
-        changed.push(path.clone());
     }
     for path in extra_harness_files(wb, &plan) {
         let full = wb.root.join(&path);

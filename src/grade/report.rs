@@ -133,6 +133,16 @@ fn json_report(report: &Report) -> Value {
     })
 }
 
+/// A test's status in the classroom and exercism formats: a compile error is an error of the
+/// test, anything else that is not a pass a failure.
+fn test_status(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "pass",
+        Status::CompileError => "error",
+        _ => "fail",
+    }
+}
+
 /// The result object that GitHub Classroom's autograding reporter reads (`version` 1).
 fn classroom(report: &Report) -> Value {
     let status = if report.all_passed() { "pass" } else { "fail" };
@@ -142,11 +152,7 @@ fn classroom(report: &Report) -> Value {
         "max_score": report.max_score,
         "tests": report.exercises.iter().map(|ex| json!({
             "name": ex.name,
-            "status": match ex.status {
-                Status::Passed => "pass",
-                Status::CompileError => "error",
-                _ => "fail",
-            },
+            "status": test_status(ex.status),
             "score": ex.points,
             "max_score": ex.max_points,
             "message": if ex.status == Status::Passed { "passed".to_owned() } else { ex.message.clone() },
@@ -167,11 +173,7 @@ fn exercism(report: &Report) -> Value {
         "message": Value::Null,
         "tests": report.exercises.iter().map(|ex| json!({
             "name": ex.name,
-            "status": match ex.status {
-                Status::Passed => "pass",
-                Status::CompileError => "error",
-                _ => "fail",
-            },
+            "status": test_status(ex.status),
             "message": if ex.status == Status::Passed { Value::Null } else { Value::String(ex.message.clone()) },
             "output": Value::Null,
             "test_code": format!("asynclings run {}", ex.name),
