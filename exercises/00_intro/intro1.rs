@@ -20,8 +20,11 @@
 // - press `l` (or run `asynclings list`) to see every exercise and how far you are.
 // - each topic folder has a README.md with the lesson in more depth, and links.
 //
+// - press `x` to put an exercise back as it was shipped (your version is kept as a backup),
+//   `c` to check every exercise, `q` to quit: your progress is saved.
+//
 // Unlike the others, this exercise already passes: there is nothing to fix. Once the verdict
-// says done, asynclings lets you move on to the next exercise, which is broken for real.
+// says done, press `n` to move on to the next exercise, which is broken for real.
 
 // Every exercise keeps a `main`, so you can also run the file as a program.
 fn workbook() -> &'static str {
