@@ -1,23 +1,42 @@
 //! Key presses, read on a blocking thread, and the terminal's settings restored however
 //! watch mode ends: quit, Ctrl-C, or a panic.
 
-use std::fs::File;
-use std::sync::OnceLock;
-
 use console::{Key, Term};
-use nix::libc;
-use nix::sys::termios::{SetArg, Termios, tcgetattr, tcsetattr};
 use tokio::sync::mpsc;
 
+#[cfg(unix)]
+use std::fs::File;
+#[cfg(unix)]
+use std::sync::OnceLock;
+
+#[cfg(unix)]
+use nix::libc;
+#[cfg(unix)]
+use nix::sys::termios::{SetArg, Termios, tcgetattr, tcsetattr};
+
 /// The terminal settings from before watch mode, for the panic hook.
+#[cfg(unix)]
 static SAVED: OnceLock<libc::termios> = OnceLock::new();
 
 /// Restores the terminal when dropped. The key thread puts the terminal in raw mode for each
 /// read; if watch mode ends while it waits for a key, only this puts the settings back.
+#[cfg(unix)]
 pub struct TerminalGuard {
     tty: Option<File>,
 }
 
+/// Elsewhere the console crate restores the terminal after every key it reads.
+#[cfg(not(unix))]
+pub struct TerminalGuard;
+
+#[cfg(not(unix))]
+impl TerminalGuard {
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+#[cfg(unix)]
 impl TerminalGuard {
     pub fn new() -> Self {
         let tty = File::options().read(true).write(true).open("/dev/tty").ok();
@@ -35,6 +54,7 @@ impl TerminalGuard {
     }
 }
 
+#[cfg(unix)]
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         if self.tty.is_some() {
@@ -43,6 +63,7 @@ impl Drop for TerminalGuard {
     }
 }
 
+#[cfg(unix)]
 fn restore() {
     if let (Some(saved), Ok(tty)) = (
         SAVED.get(),
