@@ -127,7 +127,7 @@ impl Diagnostic {
 }
 
 /// How a build ended.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Build {
     pub success: bool,
     pub timed_out: bool,

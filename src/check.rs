@@ -42,6 +42,18 @@ pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
 pub async fn check_many(
     wb: &Workbook,
     items: &[(&Exercise, String)],
+    on_done: impl FnMut(usize),
+) -> Result<Vec<(Outcome, Duration)>> {
+    check_many_repeated(wb, items, 1, on_done).await
+}
+
+/// [`check_many`], running each built harness `runs` times: an outcome that changes between
+/// runs is a flaky check, and the first outcome that differs from the first run's is returned
+/// (with a note saying so).
+pub async fn check_many_repeated(
+    wb: &Workbook,
+    items: &[(&Exercise, String)],
+    runs: usize,
     mut on_done: impl FnMut(usize),
 ) -> Result<Vec<(Outcome, Duration)>> {
     use futures::StreamExt;
@@ -71,7 +83,18 @@ pub async fn check_many(
             let started = std::time::Instant::now();
             let outcome = match (early, build) {
                 (Some(outcome), _) => outcome,
-                (None, Some(build)) => judge(wb, ex, build).await?,
+                (None, Some(build)) => {
+                    let first = judge(wb, ex, build.clone()).await?;
+                    let mut outcome = first;
+                    for run in 2..=runs {
+                        let again = judge(wb, ex, build.clone()).await?;
+                        if again.is_passed() != outcome.is_passed() {
+                            outcome = flaky(again, outcome.label(), run);
+                            break;
+                        }
+                    }
+                    outcome
+                }
                 (None, None) => anyhow::bail!("`{bin}` was not built"),
             };
             Ok::<_, anyhow::Error>((i, outcome, started.elapsed()))
@@ -91,6 +114,38 @@ pub async fn check_many(
         .into_iter()
         .map(|o| o.expect("every item ran"))
         .collect())
+}
+
+/// A run whose verdict differs from the first run's, marked as flaky.
+fn flaky(outcome: Outcome, first: &str, run: usize) -> Outcome {
+    let note = format!(
+        "flaky: run {run} gave `{}` where run 1 gave `{first}`",
+        outcome.label()
+    );
+    match outcome {
+        Outcome::ChecksFailed(mut failed) => {
+            failed.failures.insert(
+                0,
+                CheckFailure {
+                    name: "determinism".to_owned(),
+                    message: note,
+                },
+            );
+            Outcome::ChecksFailed(failed)
+        }
+        // A pass after a failure (or a timeout) is reported as a failure that says so.
+        other => Outcome::ChecksFailed(ChecksFailed {
+            failures: vec![CheckFailure {
+                name: "determinism".to_owned(),
+                message: note,
+            }],
+            n_checks: 1,
+            warnings: match other {
+                Outcome::Passed(passed) => passed.warnings,
+                _ => Vec::new(),
+            },
+        }),
+    }
 }
 
 /// Runs what `build` produced for `ex` (or reports why it did not build).

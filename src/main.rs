@@ -101,6 +101,10 @@ enum DevCommand {
     Check {
         /// Only these exercises (the tree and plumbing checks always run)
         names: Vec<String>,
+        /// Run every check this many times; a verdict that changes between runs is a flaky
+        /// check and fails
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
     },
     /// Write the build plumbing that info.toml implies (bin lists and harness files)
     Sync,
@@ -169,8 +173,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Reset { name }) => commands::reset::reset(&root, &name),
         Some(Command::Verify) => commands::verify::verify(&root).await,
         Some(Command::Grade(options)) => grade::grade(&root, options).await,
-        Some(Command::Dev(DevCommand::Check { names })) => {
-            commands::dev::check(&root, &names).await
+        Some(Command::Dev(DevCommand::Check { names, repeat })) => {
+            commands::dev::check(&root, &names, repeat).await
         }
         Some(Command::Dev(DevCommand::Sync)) => commands::dev::sync(&root),
     }

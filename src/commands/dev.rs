@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::cargo;
-use crate::check::check_many;
+use crate::check::check_many_repeated;
 use crate::exercise::{Exercise, Variant};
 use crate::outcome::Outcome;
 use crate::sync::{self, WrongFix};
@@ -63,7 +63,7 @@ fn failure_text(outcome: &Outcome) -> String {
     console::strip_ansi_codes(&outcome.render("")).into_owned()
 }
 
-pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
+pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCode> {
     let wb = Workbook::load(root)?;
     let mut problems: Vec<String> = wb.tree_problems();
     let stale = sync::out_of_date(&wb)?;
@@ -115,7 +115,7 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
     }
     let interactive = std::io::stderr().is_terminal();
     let n_items = items.len();
-    let outcomes = check_many(&wb, &items, |done| {
+    let outcomes = check_many_repeated(&wb, &items, runs.max(1), |done| {
         if interactive {
             eprint!("\r{}", term::bar(done, n_items, 30));
         }
@@ -199,10 +199,15 @@ pub async fn check(root: &Path, names: &[String]) -> Result<ExitCode> {
             0 => String::new(),
             n => format!(", {n} wrong fix{} rejected", if n == 1 { "" } else { "es" }),
         };
+        let runs_note = if runs > 1 {
+            format!(" ({runs} runs each)")
+        } else {
+            String::new()
+        };
         if line_problems.is_empty() {
             n_ok += 1;
             println!(
-                "{} {:<28} {} as shipped, solution passes{fixes_note}",
+                "{} {:<28} {} as shipped, solution passes{fixes_note}{runs_note}",
                 term::green("✓"),
                 ex.name,
                 shipped.label(),
