@@ -40,6 +40,8 @@ use list::ListView;
 const SETTLE_AFTER_FINISHED: Duration = Duration::from_millis(15);
 const SETTLE_AFTER_MODIFIED: Duration = Duration::from_millis(100);
 
+const CHECKING: &str = "⟳ Checking your latest save… (a new save restarts the check)";
+
 const NO_TERMINAL: &str = "watch mode needs a terminal to read keys from, so asynclings checks \
      the current exercise once instead";
 
@@ -356,9 +358,7 @@ impl<'a> App<'a> {
             future,
         });
         if matches!(self.view, View::Exercise) {
-            screen::status(&term::dim(
-                "⟳ Checking your latest save… (a new save restarts the check)",
-            ));
+            screen::status(&term::dim(CHECKING));
         }
     }
 
@@ -586,6 +586,15 @@ impl<'a> App<'a> {
             }
         };
         screen::draw(&frame);
+        // A redraw while a check runs (a hint, say) keeps saying that it runs.
+        if matches!(self.view, View::Exercise)
+            && let Some(Job {
+                kind: JobKind::One { .. },
+                ..
+            }) = &self.job
+        {
+            screen::status(&term::dim(CHECKING));
+        }
     }
 
     fn exercise_frame(&self, width: usize) -> String {
