@@ -18,6 +18,7 @@ mod warm_up;
 mod watch;
 mod workbook;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -161,8 +162,13 @@ fn quiet_on_broken_pipe() {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let root = std::env::current_dir()
+    let cwd = std::env::current_dir()
         .map_err(|err| anyhow::anyhow!("failed to read the current directory: {err}"))?;
+    // Like cargo, work from the nearest directory above that holds the workbook's info.toml.
+    let root = cwd
+        .ancestors()
+        .find(|dir| dir.join(workbook::INFO_FILE).is_file())
+        .map_or_else(|| cwd.clone(), Path::to_path_buf);
     match cli.command {
         None => watch::watch(&root, cli.watch.into()).await,
         Some(Command::Watch { args }) => watch::watch(&root, args.into()).await,

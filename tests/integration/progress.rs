@@ -101,3 +101,18 @@ fn the_list_and_hint_screens() {
     wb.run(["hint", "pass1"]).succeeds();
     insta::assert_snapshot!("hint_level_2", wb.run(["hint", "pass1"]).stdout);
 }
+
+#[test]
+fn works_from_a_subdirectory_of_the_workbook() {
+    let wb = Workbook::fixture("basic");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_asynclings"))
+        .arg("list")
+        .current_dir(wb.path().join("exercises/a"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("pass1     pending  exercises/a/pass1.rs")
+    );
+}
