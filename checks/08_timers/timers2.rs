@@ -27,8 +27,7 @@ async fn redraw_starts(period: u64, work: &[u64]) -> Vec<Duration> {
         run_dashboard(ms(period), work.len(), redraw),
     )
     .await;
-    let starts = starts.lock().unwrap().clone();
-    starts
+    std::mem::take(&mut *starts.lock().unwrap())
 }
 
 /// Explains the first redraw that did not start when expected.

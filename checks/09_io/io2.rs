@@ -27,7 +27,12 @@ async fn client(conn: &mut DuplexStream) -> Seen {
             Ok(Ok(0)) => return Seen { bytes, ended: true },
             Ok(Ok(n)) => bytes.extend_from_slice(&chunk[..n]),
             Ok(Err(err)) => panic!("reading the report failed: {err}"),
-            Err(_) => return Seen { bytes, ended: false },
+            Err(_) => {
+                return Seen {
+                    bytes,
+                    ended: false,
+                };
+            }
         }
     }
 }

@@ -1,0 +1,112 @@
+// send1: what a future keeps across an `.await`
+//
+// The compiler turns an `async fn` into a state machine: an enum with one variant per
+// `.await` where the function can pause. Each variant stores every local variable that is
+// still alive at that point, because when the function resumes, those values must still be
+// there:
+//
+//     async fn survey(..) {
+//         let doc = parse(&site.fetch(&path).await);  // <- paused here: `doc` does not exist yet
+//         for link in doc.links() {
+//             site.fetch(&link).await;                // <- paused here: the future holds `doc`
+//         }
+//     }
+//
+// So the future is `Send` (it may move to another thread between two polls) only if every
+// value it holds at every `.await` is `Send`. `tokio::spawn` demands `Send`, because a
+// multi-threaded runtime may resume a task on any of its threads. One `Rc` alive across one
+// `.await` is enough to make the whole future un-spawnable, and the compiler's error points
+// at exactly that `.await` ("future is not `Send` as this value is used across an await").
+//
+// Two ways out: hold `Send` values instead (`Arc` for `Rc`, `tokio::sync::Mutex` for a
+// `std::sync::MutexGuard`), or make sure the value is gone before the `.await`: take what you
+// need out of it in a block of its own, or `drop` it. When the type is not yours to change,
+// only the second is open to you.
+//
+// `unsafe impl Send` for a wrapper silences the compiler, but the type is not `Send` for a
+// reason, and the compiler cannot check your promise. Here the reason is spelled out: the
+// parser's documents must stay on the thread that parsed them.
+//
+// `survey` below cannot be spawned. Make it spawnable without changing `Document`.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::thread::{self, ThreadId};
+use std::time::Duration;
+
+/// A parsed page. Pretend it comes from a parsing library: change the code that uses it, not
+/// this type. Like the trees of many parsers it shares its parts through `Rc`, so it is not
+/// `Send`, and it must be dropped on the thread that parsed it (it checks).
+struct Document {
+    words: Rc<[Rc<str>]>,
+    parsed_on: ThreadId,
+}
+
+fn parse(text: &str) -> Document {
+    Document {
+        words: text.split_whitespace().map(Rc::from).collect(),
+        parsed_on: thread::current().id(),
+    }
+}
+
+impl Document {
+    /// How many words the page has (links are not words).
+    fn word_count(&self) -> usize {
+        self.words.iter().filter(|w| !w.starts_with('/')).count()
+    }
+
+    /// The paths the page links to, in order.
+    fn links(&self) -> Vec<String> {
+        let links = self.words.iter().filter(|w| w.starts_with('/'));
+        links.map(|w| w.to_string()).collect()
+    }
+}
+
+impl Drop for Document {
+    fn drop(&mut self) {
+        if thread::current().id() != self.parsed_on && !thread::panicking() {
+            panic!("a Document was dropped on another thread than the one that parsed it");
+        }
+    }
+}
+
+/// A pretend web site: every fetch takes 20ms; a page that does not exist is empty.
+struct Site {
+    pages: Vec<(&'static str, &'static str)>,
+}
+
+impl Site {
+    async fn fetch(&self, path: &str) -> String {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let page = self.pages.iter().find(|(p, _)| *p == path);
+        page.map_or(String::new(), |(_, text)| text.to_string())
+    }
+}
+
+/// Fetches the page at `path` and each page it links to, one after another. Returns the word
+/// count of each of these pages, by path.
+async fn survey(site: Arc<Site>, path: String) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    let doc = parse(&site.fetch(&path).await);
+    counts.insert(path, doc.word_count());
+    // TODO: `doc` is still alive at the `.await` in this loop, so the future holds it there.
+    for link in doc.links() {
+        let linked = parse(&site.fetch(&link).await);
+        counts.insert(link, linked.word_count());
+    }
+    counts
+}
+
+#[tokio::main]
+async fn main() {
+    let site = Arc::new(Site {
+        pages: vec![
+            ("/", "welcome to our little shop /about /prices"),
+            ("/about", "we sell tea and maps since 1887 /"),
+            ("/prices", "tea 4 maps 9"),
+        ],
+    });
+    let task = tokio::spawn(survey(site, "/".to_string()));
+    println!("{:?}", task.await.unwrap());
+}
