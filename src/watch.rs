@@ -20,7 +20,7 @@ use console::Key;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
-use crate::check::check;
+use crate::check::{check, check_many};
 use crate::commands::Session;
 use crate::commands::reset::reset_exercise;
 use crate::exercise::Variant;
@@ -369,16 +369,28 @@ impl<'a> App<'a> {
         let wb = self.wb;
         let progress = self.progress_tx.clone();
         let future: JobFuture<'a> = Box::pin(async move {
-            let mut passed = Vec::with_capacity(wb.exercises.len());
-            for (n, ex) in wb.exercises.iter().enumerate() {
-                let _ = progress.send(n);
-                let ok = wb.root.join(ex.path()).is_file()
-                    && check(wb, ex, &ex.harness_bin(Variant::Exercise))
-                        .await?
-                        .is_passed();
-                passed.push(ok);
-            }
-            let _ = progress.send(wb.exercises.len());
+            // Every harness in one cargo run, the checks two at a time: as `verify` does.
+            let present: Vec<(&crate::exercise::Exercise, String)> = wb
+                .exercises
+                .iter()
+                .filter(|ex| wb.root.join(ex.path()).is_file())
+                .map(|ex| (ex, ex.harness_bin(Variant::Exercise)))
+                .collect();
+            let outcomes = check_many(wb, &present, |done| {
+                let _ = progress.send(done);
+            })
+            .await?;
+            let passed_names: Vec<&str> = present
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, (outcome, _))| outcome.is_passed())
+                .map(|((ex, _), _)| ex.name.as_str())
+                .collect();
+            let passed = wb
+                .exercises
+                .iter()
+                .map(|ex| passed_names.contains(&ex.name.as_str()))
+                .collect();
             Ok(JobOutput::All(passed))
         });
         self.job = Some(Job {

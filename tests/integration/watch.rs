@@ -220,3 +220,16 @@ fn a_narrow_terminal_gets_the_short_legend() {
     assert!(screen.contains("keys: h l c r x q"), "{screen}");
     assert!(screen.lines().all(|l| l.chars().count() <= 50), "{screen}");
 }
+
+#[test]
+fn check_all_reports_what_changed() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let tmux = Tmux::start(&wb, "", &log);
+    tmux.wait_for("✗ Checks failed");
+    // Solved in another editor window, without watch mode looking at that file.
+    wb.write("exercises/w/other1.rs", &wb.solve_text("w", "other1"));
+    tmux.keys("c");
+    let screen = tmux.wait_for("Checked every exercise: 1 of 2 pass. Now done: other1.");
+    assert!(screen.contains("asynclings · slow1"), "{screen}");
+}
