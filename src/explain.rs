@@ -108,6 +108,22 @@ pub const EXPLANATIONS: &[Explanation] = &[
         taught_in: "12_async_traits (traits3, traits4)",
     },
     Explanation {
+        key: "unsafe-code",
+        title: "`unsafe` in an exercise",
+        short: "asynclings forbids `unsafe` in exercises: none needs it. An `unsafe impl Send` \
+                or `Sync` silences the compiler's thread-safety check without making the type \
+                safe to use from another thread; look for the safe fix the lesson teaches.",
+        long: "The hidden checks are compiled with `#![forbid(unsafe_code)]`. The usual reason to \
+               reach for `unsafe` in async code is a future that is not `Send` (an `Rc`, a \
+               `RefCell`, a guard held across an await): `unsafe impl Send for Wrapper` makes \
+               `tokio::spawn` accept it, and the program can then touch the value from two \
+               threads at once, which is undefined behaviour. The safe fixes: end the value's \
+               life before the `.await`, use a thread-safe type (`Arc`, `Mutex`), or keep the \
+               task on one thread with `LocalSet::spawn_local`.",
+        link: "https://doc.rust-lang.org/nomicon/send-and-sync.html",
+        taught_in: "11_send_pin (send1, local1)",
+    },
+    Explanation {
         key: "E0733",
         title: "recursion in an async fn",
         short: "An `async fn` that awaits itself would contain its own future: an infinitely \
@@ -231,6 +247,7 @@ pub fn for_diagnostics(diagnostics: &[Diagnostic], root: &Path) -> Vec<Found> {
                 Some(("borrow-escapes", borrow_detail(d, root)))
             }
             Some("E0038") if d.mentions("is `async`") => Some(("dyn-async-trait", None)),
+            Some("unsafe_code") => Some(("unsafe-code", None)),
             Some("E0733") => Some((
                 "E0733",
                 d.primary_place(root)

@@ -67,6 +67,7 @@ fn each_async_diagnostic_gets_its_explanation_and_only_it() {
         ("resumed1", "a future polled after it finished", None),
         ("joinpanic1", "a spawned task that panicked", None),
         ("noruntime1", "Tokio used outside a runtime", None),
+        ("unsafe1", "`unsafe` in an exercise", None),
     ];
     for (name, title, detail) in expected {
         let text = message(name);

@@ -269,11 +269,31 @@ pub const SCREEN_TIME_LIMIT: Duration = Duration::from_secs(120);
 impl Tmux {
     /// Starts `asynclings <args>` in a detached 100x30 tmux session; the shell stays open
     /// after it exits, and records the terminal settings then, to prove they were restored.
-    pub fn start(wb: &Workbook, args: &str, log: &Path) -> Self {
+    /// `None` (and a note) when tmux is not installed, so that `cargo test` passes on a
+    /// machine without it; in CI (`CI` set) a missing tmux fails the test instead.
+    pub fn start(wb: &Workbook, args: &str, log: &Path) -> Option<Self> {
         Self::start_sized(wb, args, log, 100, 30)
     }
 
-    pub fn start_sized(wb: &Workbook, args: &str, log: &Path, width: u16, height: u16) -> Self {
+    pub fn start_sized(
+        wb: &Workbook,
+        args: &str,
+        log: &Path,
+        width: u16,
+        height: u16,
+    ) -> Option<Self> {
+        let installed = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !installed {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is not installed: `.ci/run` installs it"
+            );
+            eprintln!("note: tmux is not installed, so this watch-mode test is skipped");
+            return None;
+        }
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let name = format!(
             "asynclings-test-{}-{}",
@@ -292,9 +312,9 @@ impl Tmux {
             .args(["bash", "-c", &script])
             .env_remove("NO_COLOR")
             .status()
-            .expect("tmux is installed (`.ci/run` installs it)");
+            .expect("tmux starts");
         assert!(status.success(), "tmux failed to start");
-        Self { name }
+        Some(Self { name })
     }
 
     pub fn screen(&self) -> String {

@@ -15,7 +15,9 @@ fn slow1_returning(body: &str) -> String {
 fn each_save_gets_its_verdict_and_keys_work() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start(&wb, "", &log);
+    let Some(tmux) = Tmux::start(&wb, "", &log) else {
+        return;
+    };
     let screen = tmux.wait_for("✗ Checks failed");
     assert!(screen.contains("Welcome to the watch fixture."), "{screen}");
     assert!(
@@ -70,7 +72,9 @@ fn each_save_gets_its_verdict_and_keys_work() {
 fn a_save_during_a_slow_check_cancels_it_and_only_the_latest_is_shown() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start(&wb, "", &log);
+    let Some(tmux) = Tmux::start(&wb, "", &log) else {
+        return;
+    };
     tmux.wait_for("✗ Checks failed");
     // The first save is slow to check (and wrong); the second is quick (and right).
     let slow = slow1_returning("std::thread::sleep(std::time::Duration::from_secs(4));\n    5");
@@ -109,7 +113,9 @@ fn a_save_during_a_slow_check_cancels_it_and_only_the_latest_is_shown() {
 fn unchanged_saves_and_other_files_start_nothing() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start(&wb, "", &log);
+    let Some(tmux) = Tmux::start(&wb, "", &log) else {
+        return;
+    };
     tmux.wait_for("✗ Checks failed");
     let same = wb.read(SLOW1);
     wb.write(SLOW1, &same);
@@ -125,7 +131,9 @@ fn unchanged_saves_and_other_files_start_nothing() {
 fn a_deleted_and_recreated_file_is_followed() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start(&wb, "", &log);
+    let Some(tmux) = Tmux::start(&wb, "", &log) else {
+        return;
+    };
     tmux.wait_for("✗ Checks failed");
     wb.remove(SLOW1);
     tmux.wait_for("✗ Missing: `exercises/w/slow1.rs` is gone");
@@ -137,7 +145,9 @@ fn a_deleted_and_recreated_file_is_followed() {
 fn polling_finds_saves_without_file_events() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start(&wb, "--poll", &log);
+    let Some(tmux) = Tmux::start(&wb, "--poll", &log) else {
+        return;
+    };
     let screen = tmux.wait_for("✗ Checks failed");
     assert!(screen.contains("Polling for changes"), "{screen}");
     wb.write(SLOW1, &slow1_returning("2"));
@@ -173,7 +183,9 @@ fn wait_for_file(wb: &Workbook, path: &str) -> String {
 fn manual_run_waits_for_r() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start(&wb, "--manual-run", &log);
+    let Some(tmux) = Tmux::start(&wb, "--manual-run", &log) else {
+        return;
+    };
     tmux.wait_for("✗ Checks failed");
     wb.write(SLOW1, &slow1_returning("2"));
     tmux.wait_for("Saved. Press r to check it");
@@ -185,7 +197,9 @@ fn manual_run_waits_for_r() {
 fn auto_advance_moves_on_after_a_pass() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start(&wb, "--auto-advance", &log);
+    let Some(tmux) = Tmux::start(&wb, "--auto-advance", &log) else {
+        return;
+    };
     tmux.wait_for("✗ Checks failed");
     wb.write(SLOW1, &slow1_returning("2"));
     let screen = tmux.wait_for("asynclings · other1 (2 of 2)");
@@ -199,7 +213,9 @@ fn auto_advance_moves_on_after_a_pass() {
 fn an_editor_style_save_by_rename_is_seen() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start(&wb, "", &log);
+    let Some(tmux) = Tmux::start(&wb, "", &log) else {
+        return;
+    };
     tmux.wait_for("✗ Checks failed");
     // Editors often write a temporary file and rename it over the original.
     wb.write("exercises/w/.slow1.rs.swp", &slow1_returning("2"));
@@ -215,7 +231,9 @@ fn an_editor_style_save_by_rename_is_seen() {
 fn a_narrow_terminal_gets_the_short_legend() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start_sized(&wb, "", &log, 50, 24);
+    let Some(tmux) = Tmux::start_sized(&wb, "", &log, 50, 24) else {
+        return;
+    };
     let screen = tmux.wait_for("✗ Checks failed");
     assert!(screen.contains("keys: h l c r x q"), "{screen}");
     assert!(screen.lines().all(|l| l.chars().count() <= 50), "{screen}");
@@ -225,7 +243,9 @@ fn a_narrow_terminal_gets_the_short_legend() {
 fn check_all_reports_what_changed() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
-    let tmux = Tmux::start(&wb, "", &log);
+    let Some(tmux) = Tmux::start(&wb, "", &log) else {
+        return;
+    };
     tmux.wait_for("✗ Checks failed");
     // Solved in another editor window, without watch mode looking at that file.
     wb.write("exercises/w/other1.rs", &wb.solve_text("w", "other1"));

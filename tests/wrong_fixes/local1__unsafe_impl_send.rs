@@ -1,4 +1,4 @@
-// expect: an `unsafe impl Send` hides that from the compiler
+// expect: compile error
 // local1: tasks that must stay on one thread
 //
 // Some values cannot leave the thread they live on: an `Rc` shared by several tasks, the

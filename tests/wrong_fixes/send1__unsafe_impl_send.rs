@@ -1,4 +1,4 @@
-// expect: an `unsafe impl Send` silences the compiler without making the move safe
+// expect: compile error
 // send1: what a future keeps across an `.await`
 //
 // The compiler turns an `async fn` into a state machine: an enum with one variant per
