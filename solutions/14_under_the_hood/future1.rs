@@ -98,5 +98,13 @@ async fn main() {
         courier.deliver("a book");
     });
     println!("waiting for the parcel...");
-    println!("got {}", mailbox.parcel().await);
+    let start = tokio::time::Instant::now();
+    tokio::select! {
+        // Checked first: a parcel that is only found when the 2s are up does not count.
+        biased;
+        _ = tokio::time::sleep(Duration::from_secs(2)) => {
+            println!("still waiting after 2s: was the waiting task ever woken?");
+        }
+        parcel = mailbox.parcel() => println!("got {parcel} after {:?}", start.elapsed()),
+    }
 }

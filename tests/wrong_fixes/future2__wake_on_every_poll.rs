@@ -117,5 +117,10 @@ async fn main() {
         wait.await;
         println!("both done");
     });
-    waiter.await.unwrap();
+    if tokio::time::timeout(Duration::from_secs(2), waiter)
+        .await
+        .is_err()
+    {
+        println!("still waiting after 2s: which task did the latch wake?");
+    }
 }

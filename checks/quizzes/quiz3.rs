@@ -1,0 +1,431 @@
+use super::*;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+use tokio_util::sync::CancellationToken;
+
+/// How long after the shutdown the checks wait for the broker and the connections to end.
+const GRACE: Duration = Duration::from_secs(1);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// What a client of the checks does at a given time.
+enum Act {
+    /// Connects: its connection goes to the broker, and it sends its nickname (unless it is
+    /// shy: then it connects and says nothing at all).
+    Connect { shy: bool },
+    /// Writes these bytes (one or more lines, or part of one).
+    Write(&'static str),
+    /// Ends its stream: the broker reads end of file from it.
+    HangUp,
+}
+
+struct Step {
+    at_ms: u64,
+    who: usize,
+    act: Act,
+}
+
+fn at(at_ms: u64, who: usize, act: Act) -> Step {
+    Step { at_ms, who, act }
+}
+
+/// What one client heard, and when.
+#[derive(Default, Clone)]
+struct Heard {
+    text: String,
+    /// Each complete line, with the virtual time it was read at.
+    lines: Vec<(Duration, String)>,
+    closed_at: Option<Duration>,
+}
+
+struct Session {
+    heard: Vec<Heard>,
+    broker_returned_at: Option<Duration>,
+    /// Tasks alive at the moment `run_broker` returned.
+    alive_at_return: usize,
+    alive_after: usize,
+}
+
+/// A client of the checks. It starts reading at `reads_from_ms` (a slow reader starts late),
+/// and its connection buffers `buffer` bytes each way.
+struct Client {
+    nick: &'static str,
+    buffer: usize,
+    reads_from_ms: u64,
+}
+
+fn client(nick: &'static str) -> Client {
+    Client {
+        nick,
+        buffer: 4096,
+        reads_from_ms: 0,
+    }
+}
+
+/// Reads everything the broker sends to one client, until the connection closes.
+async fn listen(
+    mut reader: ReadHalf<DuplexStream>,
+    heard: Arc<Mutex<Heard>>,
+    start: Instant,
+    reads_from: Duration,
+) {
+    sleep_until(start + reads_from).await;
+    let mut buf = [0u8; 512];
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => {
+                heard.lock().unwrap().closed_at = Some(start.elapsed());
+                return;
+            }
+            Ok(n) => {
+                let mut heard = heard.lock().unwrap();
+                heard.text.push_str(&String::from_utf8_lossy(&buf[..n]));
+                let complete: usize = heard.lines.iter().map(|(_, l)| l.len() + 1).sum();
+                let rest = heard.text[complete..].to_string();
+                for line in rest.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+                    let line = line.trim_end_matches('\n').to_string();
+                    heard.lines.push((start.elapsed(), line));
+                }
+            }
+        }
+    }
+}
+
+/// Runs `run_broker` with clients that follow `script`, cancels the shutdown token at
+/// `shutdown_ms`, and reports what each client heard.
+async fn session(clients: &[Client], script: Vec<Step>, shutdown_ms: u64) -> Session {
+    let start = Instant::now();
+    let (connect, incoming) = mpsc::channel(64);
+    let shutdown = CancellationToken::new();
+
+    let mut server_ends = Vec::new();
+    let mut writers: Vec<Option<WriteHalf<DuplexStream>>> = Vec::new();
+    let mut heard = Vec::new();
+    let mut listeners = Vec::new();
+    for client in clients {
+        let (client_end, server_end) = tokio::io::duplex(client.buffer);
+        let (reader, writer) = tokio::io::split(client_end);
+        server_ends.push(Some(server_end));
+        writers.push(Some(writer));
+        let h = Arc::new(Mutex::new(Heard::default()));
+        listeners.push(listen(
+            reader,
+            Arc::clone(&h),
+            start,
+            ms(client.reads_from_ms),
+        ));
+        heard.push(h);
+    }
+
+    let returned = Arc::new(Mutex::new(None));
+    let broker = {
+        let returned = Arc::clone(&returned);
+        let shutdown = shutdown.clone();
+        async move {
+            run_broker(incoming, shutdown).await;
+            *returned.lock().unwrap() = Some((start.elapsed(), alive_tasks()));
+        }
+    };
+    let script = async {
+        for step in script {
+            sleep_until(start + ms(step.at_ms)).await;
+            let writer = writers[step.who].as_mut().expect("a client that hung up");
+            match step.act {
+                Act::Connect { shy } => {
+                    let server_end = server_ends[step.who].take().unwrap();
+                    connect
+                        .send(server_end)
+                        .await
+                        .expect("run_broker dropped `incoming`");
+                    if !shy {
+                        let nick = format!("{}\n", clients[step.who].nick);
+                        writer.write_all(nick.as_bytes()).await.unwrap();
+                    }
+                }
+                Act::Write(bytes) => writer.write_all(bytes.as_bytes()).await.unwrap(),
+                Act::HangUp => {
+                    writer.shutdown().await.unwrap();
+                    writers[step.who] = None;
+                }
+            }
+        }
+        sleep_until(start + ms(shutdown_ms)).await;
+        shutdown.cancel();
+        // The clients that did not hang up keep their side open: the broker must end the
+        // connections itself.
+        writers
+    };
+    let everything = async {
+        tokio::join!(broker, script, futures::future::join_all(listeners));
+    };
+    let _ = tokio::time::timeout(ms(shutdown_ms) + GRACE, everything).await;
+    let returned = *returned.lock().unwrap();
+    Session {
+        heard: heard.iter().map(|h| h.lock().unwrap().clone()).collect(),
+        broker_returned_at: returned.map(|(at, _)| at),
+        alive_at_return: returned.map_or(0, |(_, alive)| alive),
+        alive_after: alive_tasks(),
+    }
+}
+
+fn diagnose(nick: &str, got: &str, expected: &str) -> String {
+    let own = format!("{nick}: ");
+    let got_lines: Vec<&str> = got.lines().collect();
+    let expected_lines: Vec<&str> = expected.lines().collect();
+    if format!("{got}{FAREWELL}") == expected {
+        "everything but the farewell: at shutdown, every client gets FAREWELL, then the end of \
+         its stream (a client still waiting to send its nickname is connected too)"
+            .to_string()
+    } else if got.is_empty() {
+        format!(
+            "{nick} heard nothing at all: is its connection served while the others are? Each \
+             client needs a task of its own"
+        )
+    } else if got.starts_with(expected) {
+        format!(
+            "{nick} went on hearing after it hung up: a client whose stream has ended is \
+             forgotten at once, and its connection dropped"
+        )
+    } else if got_lines
+        .iter()
+        .all(|line| line.starts_with(&own) || *line == FAREWELL.trim_end())
+        && expected_lines
+            .iter()
+            .any(|line| !line.starts_with(&own) && *line != FAREWELL.trim_end())
+    {
+        format!(
+            "{nick} heard only its own messages: every message goes to every client (one \
+             `broadcast` channel, and a receiver in every client's task)"
+        )
+    } else if got.ends_with(FAREWELL)
+        && got_lines.len() < expected_lines.len()
+        && got_lines.iter().all(|line| expected_lines.contains(line))
+    {
+        "some messages sent before the shutdown never arrived before the farewell: at \
+         shutdown, first write the messages still waiting in this client's receiver \
+         (`try_recv`), then the farewell"
+            .to_string()
+    } else {
+        "the messages must arrive in the order they were sent, each as the line \
+         \"<nickname>: <message>\", and nothing else"
+            .to_string()
+    }
+}
+
+fn assert_heard(session: &Session, clients: &[Client], expected: &[&str]) {
+    for ((client, heard), expected) in clients.iter().zip(&session.heard).zip(expected) {
+        let nick = client.nick;
+        assert!(
+            heard.text == *expected,
+            "client {nick} heard {:?}; expected {expected:?}: {}",
+            heard.text,
+            diagnose(nick, &heard.text, expected)
+        );
+    }
+}
+
+fn assert_closed_at(session: &Session, clients: &[Client], when: &[u64]) {
+    for ((client, heard), &when) in clients.iter().zip(&session.heard).zip(when) {
+        let nick = client.nick;
+        match heard.closed_at {
+            None => panic!(
+                "client {nick}'s connection was still open {GRACE:?} after the shutdown: after \
+                 the farewell, end the stream (`shutdown()` the writer, or drop the connection)"
+            ),
+            Some(closed_at) => assert_eq!(
+                closed_at,
+                ms(when),
+                "client {nick}'s connection was closed at {closed_at:?} of virtual time; \
+                 expected {when}ms ({})",
+                if when == 0 {
+                    "at once"
+                } else {
+                    "when it hung up, or else at the shutdown"
+                }
+            ),
+        }
+    }
+}
+
+/// Checks that `run_broker` returned at `done_ms` (the shutdown came at `shutdown_ms`), with
+/// none of its tasks left.
+fn assert_clean_end(session: &Session, shutdown_ms: u64, done_ms: u64) {
+    let Some(at) = session.broker_returned_at else {
+        panic!(
+            "run_broker had not returned {GRACE:?} after `shutdown` was cancelled: it must stop \
+             taking connections, tell every client task to stop (including one still waiting \
+             for a nickname), and wait for them. A `select!` on `shutdown.cancelled()` ends \
+             each loop"
+        )
+    };
+    assert_eq!(
+        session.alive_at_return, 0,
+        "run_broker returned at {at:?} of virtual time while {} task(s) it started were still \
+         running: a client task still busy (writing to a slow client, or saying goodbye) is \
+         part of the shutdown. Track the tasks (a `TaskTracker` or a `JoinSet`) and wait for \
+         all of them before returning",
+        session.alive_at_return
+    );
+    assert_eq!(
+        at,
+        ms(done_ms),
+        "run_broker returned at {at:?} of virtual time; the shutdown came at {shutdown_ms}ms \
+         and every client had its farewell by {done_ms}ms: it should run until then, and \
+         return at once"
+    );
+    assert_eq!(
+        session.alive_after, 0,
+        "{} task(s) were still running after run_broker returned: wait for every task it \
+         started (a `TaskTracker` or a `JoinSet`) before returning",
+        session.alive_after
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_message_reaches_every_client_in_the_same_order() {
+    let clients = [client("mireille"), client("tomasz"), client("yuki")];
+    let script = vec![
+        at(0, 0, Act::Connect { shy: false }),
+        at(0, 1, Act::Connect { shy: false }),
+        at(0, 2, Act::Connect { shy: false }),
+        at(10, 0, Act::Write("hello\n")),
+        at(20, 1, Act::Write("hi mireille\n")),
+        // Yuki, quiet until now, sends two lines at once.
+        at(30, 2, Act::Write("yo\nsecond line\n")),
+        // Mireille's next line arrives in two pieces.
+        at(40, 0, Act::Write("a split ")),
+        at(45, 0, Act::Write("message\n")),
+    ];
+    let session = session(&clients, script, 100).await;
+    let all = "mireille: hello\ntomasz: hi mireille\nyuki: yo\nyuki: second line\nmireille: a \
+               split message\n* server shutting down\n";
+    assert_heard(&session, &clients, &[all, all, all]);
+    assert_closed_at(&session, &clients, &[100, 100, 100]);
+    assert_clean_end(&session, 100, 100);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_hangs_up_is_forgotten() {
+    let clients = [client("aiko"), client("bram"), client("chidi")];
+    let script = vec![
+        at(0, 0, Act::Connect { shy: false }),
+        at(0, 1, Act::Connect { shy: false }),
+        at(0, 2, Act::Connect { shy: false }),
+        at(10, 1, Act::Write("hello, and goodbye\n")),
+        at(20, 1, Act::HangUp),
+        at(30, 0, Act::Write("anyone left?\n")),
+        at(40, 2, Act::Write("me\n")),
+    ];
+    let session = session(&clients, script, 80).await;
+    let stayed =
+        "bram: hello, and goodbye\naiko: anyone left?\nchidi: me\n* server shutting down\n";
+    assert_heard(
+        &session,
+        &clients,
+        &[stayed, "bram: hello, and goodbye\n", stayed],
+    );
+    assert_closed_at(&session, &clients, &[80, 20, 80]);
+    assert_clean_end(&session, 80, 80);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_joins_later_hears_what_follows() {
+    let clients = [client("ola"), client("pim"), client("quinn")];
+    let script = vec![
+        at(0, 0, Act::Connect { shy: false }),
+        at(0, 1, Act::Connect { shy: false }),
+        at(10, 0, Act::Write("before\n")),
+        at(50, 2, Act::Connect { shy: false }),
+        at(60, 1, Act::Write("after\n")),
+        at(70, 2, Act::Write("hi\n")),
+    ];
+    let session = session(&clients, script, 90).await;
+    let early = "ola: before\npim: after\nquinn: hi\n* server shutting down\n";
+    let late = "pim: after\nquinn: hi\n* server shutting down\n";
+    assert_heard(&session, &clients, &[early, early, late]);
+    assert_closed_at(&session, &clients, &[90, 90, 90]);
+    assert_clean_end(&session, 90, 90);
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_reaches_even_a_client_that_never_spoke() {
+    let clients = [client("rafa"), client("(shy)")];
+    let script = vec![
+        at(0, 0, Act::Connect { shy: false }),
+        at(5, 1, Act::Connect { shy: true }),
+    ];
+    let session = session(&clients, script, 30).await;
+    assert_clean_end(&session, 30, 30);
+    assert_heard(
+        &session,
+        &clients,
+        &["* server shutting down\n", "* server shutting down\n"],
+    );
+    assert_closed_at(&session, &clients, &[30, 30]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_reader_holds_up_no_one_but_is_waited_for_at_shutdown() {
+    // `slow` has a small buffer and reads nothing until 200ms: its task soon waits to write.
+    let clients = [
+        client("fast"),
+        Client {
+            nick: "slow",
+            buffer: 64,
+            reads_from_ms: 200,
+        },
+    ];
+    let lines = [
+        "number one\n",
+        "number two\n",
+        "number three\n",
+        "number four\n",
+        "number five\n",
+        "number six\n",
+    ];
+    let mut script = vec![
+        at(0, 0, Act::Connect { shy: false }),
+        at(0, 1, Act::Connect { shy: false }),
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        script.push(at(10 * (i as u64 + 1), 0, Act::Write(line)));
+    }
+    let session = session(&clients, script, 100).await;
+    for (i, line) in lines.iter().enumerate() {
+        let line = format!("fast: {}", line.trim_end());
+        let sent = ms(10 * (i as u64 + 1));
+        let heard = session.heard[0].lines.iter().find(|(_, l)| *l == line);
+        let at = heard.map(|(at, _)| *at);
+        assert_eq!(
+            at,
+            Some(sent),
+            "fast heard {line:?} at {at:?} of virtual time (None: never); it was sent at \
+             {sent:?}. A client that does not read (here `slow`) may hold up its own task, \
+             never the others: each client needs its own task, writing only to its own client"
+        );
+    }
+    let said: String = lines.iter().map(|line| format!("fast: {line}")).collect();
+    let all = format!("{said}{FAREWELL}");
+    assert_heard(&session, &clients, &[&all, &all]);
+    assert_closed_at(&session, &clients, &[100, 200]);
+    assert_clean_end(&session, 100, 200);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_room_shuts_down_at_once() {
+    let session = session(&[], Vec::new(), 15).await;
+    assert_clean_end(&session, 15, 15);
+}
