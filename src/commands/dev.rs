@@ -97,6 +97,9 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
                 ex.name, ex.info_line
             ));
         }
+        if let Ok(source) = std::fs::read_to_string(root.join(ex.path())) {
+            problems.extend(authoring_problems(ex, &source));
+        }
     }
     if !stale.is_empty() {
         // Building against stale plumbing would report confusing errors; sync first.
@@ -218,6 +221,31 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
         }
     }
     report(problems, n_ok)
+}
+
+/// What an exercise file must be like for the harness and for the learner.
+fn authoring_problems(ex: &Exercise, source: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let path = ex.path().display().to_string();
+    // The harness `include!`s the file, where inner attributes and `//!` are not allowed.
+    if let Some((n, line)) = source
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.trim_start().starts_with("//!") || l.trim_start().starts_with("#!["))
+    {
+        problems.push(format!(
+            "`{path}`:{}: `{}` cannot be `include!`d into the harness: use `//` comments and \
+             put no crate attributes in exercise files",
+            n + 1,
+            line.trim()
+        ));
+    }
+    if !ex.skip_check_unsolved && !source.contains("TODO") {
+        problems.push(format!(
+            "`{path}` has no `TODO` marker: mark each place the learner has to change"
+        ));
+    }
+    problems
 }
 
 fn report(problems: Vec<String>, n_ok: usize) -> Result<ExitCode> {

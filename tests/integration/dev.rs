@@ -105,3 +105,16 @@ fn repeat_runs_catch_a_flaky_check() {
         .stdout_has("flaky: run")
         .stdout_has("where run 1 gave");
 }
+
+#[test]
+fn dev_check_names_files_the_harness_cannot_include() {
+    let wb = Workbook::fixture("basic");
+    wb.write(
+        "exercises/a/fail1.rs",
+        "//! A crate doc.\nfn double(x: u32) -> u32 {\n    x + 2\n}\n\nfn main() {}\n",
+    );
+    wb.run(["dev", "check", "fail1"])
+        .fails()
+        .stdout_has("`exercises/a/fail1.rs`:1: `//! A crate doc.` cannot be `include!`d")
+        .stdout_has("`exercises/a/fail1.rs` has no `TODO` marker");
+}
