@@ -110,6 +110,13 @@ impl Diagnostic {
             .map(|s| s.place(root))
     }
 
+    /// Whether the primary span is in a hidden check file rather than the learner's.
+    pub fn primary_in_checks(&self) -> bool {
+        self.spans
+            .iter()
+            .any(|s| s.is_primary && tidy_paths(&s.file_name, Path::new("")).starts_with("checks/"))
+    }
+
     /// Whether the message, a span label or any child note contains `text`.
     pub fn mentions(&self, text: &str) -> bool {
         self.message.contains(text)

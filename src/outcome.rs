@@ -70,6 +70,12 @@ In async code a hang usually means the runtime's thread was blocked or the tasks
   - a wait that nothing will end: a channel whose sender is never dropped, a future that
     never arranges to be woken, a task that is never spawned or awaited.";
 
+/// Under a compile error whose place is in the hidden checks.
+pub const ERROR_IN_CHECKS: &str = "\
+Note: this error is in the hidden checks, not in your file. The checks call your code as the
+exercise says it must look (its names, argument and return types, whether it is `async`, or
+`Send`): keep those as the lesson gives them. The check's name often says what it needs.";
+
 impl Outcome {
     pub fn is_passed(&self) -> bool {
         matches!(self, Outcome::Passed(_))
@@ -117,6 +123,13 @@ impl Outcome {
                     }
                 }
                 out += &explain::render(&explain::for_diagnostics(&err.diagnostics, Path::new("")));
+                if err
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.is_error() && d.primary_in_checks())
+                {
+                    let _ = writeln!(out, "\n{}", term::dim(ERROR_IN_CHECKS));
+                }
             }
             Outcome::ChecksFailed(failed) => {
                 // Only the warnings that explain something: the rest would bury the checks.

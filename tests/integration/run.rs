@@ -150,3 +150,23 @@ fn no_cargo_on_path_is_one_clear_message() {
     .clean_error()
     .stderr_has("could not start it: install Rust with rustup");
 }
+
+#[test]
+fn an_error_inside_the_hidden_checks_is_said_to_be_there() {
+    let wb = Workbook::fixture("basic");
+    // The learner renamed the function the checks call.
+    wb.write(
+        "exercises/a/fail1.rs",
+        &wb.read("exercises/a/fail1.rs")
+            .replace("fn double", "fn twice")
+            .replace("double(2)", "twice(2)"),
+    );
+    wb.run(["run", "fail1"])
+        .compile_error()
+        .stdout_has("--> checks/a/fail1.rs:")
+        .stdout_has("Note: this error is in the hidden checks, not in your file.");
+    // An error in the learner's own file gets no such note.
+    wb.run(["run", "compile1"])
+        .compile_error()
+        .stdout_lacks("in the hidden checks");
+}
