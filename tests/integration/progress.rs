@@ -116,3 +116,17 @@ fn works_from_a_subdirectory_of_the_workbook() {
         String::from_utf8_lossy(&out.stdout).contains("pass1     pending  exercises/a/pass1.rs")
     );
 }
+
+#[test]
+fn the_verify_summary() {
+    let wb = Workbook::fixture("basic");
+    wb.solve("a", "compile1");
+    let run = wb.run(["verify"]);
+    run.fails();
+    let summary: Vec<&str> = run
+        .stdout
+        .lines()
+        .take_while(|l| !l.starts_with("The first exercise"))
+        .collect();
+    insta::assert_snapshot!("verify", summary.join("\n"));
+}
