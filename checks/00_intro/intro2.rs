@@ -2,8 +2,19 @@ use super::*;
 
 // The program's entry point is called like any plain function, with no runtime around it.
 // An `async fn main` returns a future instead, and fails to compile here: that is what
-// "`main` function is not allowed to be `async`" means.
-fn main_must_be_a_plain_fn_that_starts_its_own_runtime(_: fn()) {}
+// "`main` function is not allowed to be `async`" means. The message below is what the learner
+// reads in place of a type mismatch.
+#[diagnostic::on_unimplemented(
+    message = "`main` is an `async fn`, and nothing runs its future: give it a runtime",
+    label = "`main` returns `{Self}` here, where a program's `main` returns `()`",
+    note = "put `#[tokio::main]` on the line above `async fn main()`: it wraps the body in a \
+            runtime's `block_on`, so `main` becomes a plain function again"
+)]
+trait NotAFuture {}
+
+impl NotAFuture for () {}
+
+fn main_must_be_a_plain_fn_that_starts_its_own_runtime<R: NotAFuture>(_: fn() -> R) {}
 
 fn times_greeted(name: &str) -> usize {
     GREETED

@@ -27,9 +27,9 @@ async fn greeting(name: &str) -> String {
 }
 
 // TODO: built as a program, this fails with "`main` function is not allowed to be `async`";
-// built with the checks, with "expected fn pointer, found fn item": the checks call `main`
-// as a plain function, the way the program starts. Give `main` a runtime to run on, without
-// taking away its `async`.
+// built with the checks, with "`main` is an `async fn`, and nothing runs its future": the
+// checks call `main` as a plain function, the way the program starts. Give `main` a runtime
+// to run on, without taking away its `async`.
 async fn main() {
     let line = greeting("async world").await;
     println!("{line}");
