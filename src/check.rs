@@ -47,6 +47,31 @@ pub async fn check_many(
     check_many_repeated(wb, items, 1, on_done).await
 }
 
+/// Checks the learner's files of `exercises` with [`check_many`]. The result lines up with
+/// `exercises`: `None` where the learner's file is missing.
+pub async fn check_learner_files<'a>(
+    wb: &'a Workbook,
+    exercises: impl IntoIterator<Item = &'a Exercise>,
+    on_done: impl FnMut(usize),
+) -> Result<Vec<Option<(Outcome, Duration)>>> {
+    let exercises: Vec<&Exercise> = exercises.into_iter().collect();
+    let present: Vec<bool> = exercises
+        .iter()
+        .map(|ex| wb.root.join(ex.path()).is_file())
+        .collect();
+    let items: Vec<(&Exercise, String)> = exercises
+        .iter()
+        .zip(&present)
+        .filter(|(_, present)| **present)
+        .map(|(ex, _)| (*ex, ex.harness_bin(crate::exercise::Variant::Exercise)))
+        .collect();
+    let mut outcomes = check_many(wb, &items, on_done).await?.into_iter();
+    Ok(present
+        .into_iter()
+        .map(|present| if present { outcomes.next() } else { None })
+        .collect())
+}
+
 /// [`check_many`], running each built harness `runs` times: an outcome that changes between
 /// runs is a flaky check, and the first outcome that differs from the first run's is returned
 /// (with a note saying so).

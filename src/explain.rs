@@ -9,6 +9,7 @@ use anyhow::{Result, bail};
 
 use crate::cargo::Diagnostic;
 use crate::term;
+use crate::workbook::closest;
 
 pub struct Explanation {
     /// What `asynclings explain` takes: an error code or a short name.
@@ -409,18 +410,9 @@ pub fn explain(key: Option<&str>) -> Result<ExitCode> {
         .find(|(alias, _)| alias.eq_ignore_ascii_case(key))
         .map_or(key, |(_, k)| k);
     let Some(e) = find(key) else {
-        let closest = EXPLANATIONS
-            .iter()
-            .map(|e| {
-                (
-                    strsim::damerau_levenshtein(&key.to_lowercase(), &e.key.to_lowercase()),
-                    e.key,
-                )
-            })
-            .min()
-            .filter(|(d, _)| *d <= 3);
+        let closest = closest(key, EXPLANATIONS.iter().map(|e| e.key));
         match closest {
-            Some((_, k)) => bail!("no explanation for `{key}`: did you mean `{k}`?"),
+            Some(k) => bail!("no explanation for `{key}`: did you mean `{k}`?"),
             None => bail!("no explanation for `{key}`: `asynclings explain` lists them"),
         }
     };

@@ -10,7 +10,7 @@
 mod assignment;
 mod report;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::cargo;
-use crate::check::check_many;
-use crate::exercise::{Exercise, Variant};
+use crate::check::check_learner_files;
+use crate::exercise::Exercise;
 use crate::fs_util::{fnv1a, write_atomically, write_if_changed};
 use crate::outcome::Outcome;
 use crate::sync;
@@ -359,21 +359,10 @@ async fn grade_selected(
             topics.push(topic);
         }
     }
-    let present: Vec<(usize, u32)> = selected
-        .iter()
-        .copied()
-        .filter(|(idx, _)| wb.root.join(wb.exercises[*idx].path()).is_file())
-        .collect();
-    let items: Vec<(&Exercise, String)> = present
-        .iter()
-        .map(|(idx, _)| {
-            let ex = &wb.exercises[*idx];
-            (ex, ex.harness_bin(Variant::Exercise))
-        })
-        .collect();
-    let total = items.len();
+    let total = selected.len();
     let started = Instant::now();
-    let outcomes = check_many(wb, &items, |done| {
+    let exercises = selected.iter().map(|&(idx, _)| &wb.exercises[idx]);
+    let outcomes = check_learner_files(wb, exercises, |done| {
         if interactive {
             eprint!("\r{}", term::bar(done, total, 30));
         }
@@ -383,19 +372,19 @@ async fn grade_selected(
         eprintln!();
     }
     // Building is shared; each exercise is charged an equal part of it.
+    let checked = outcomes.iter().flatten().count();
     let build_share = started
         .elapsed()
-        .saturating_sub(outcomes.iter().map(|(_, t)| *t).sum())
-        / total.max(1) as u32;
-    let mut by_idx: HashMap<usize, (Outcome, Duration)> =
-        present.iter().map(|(idx, _)| *idx).zip(outcomes).collect();
+        .saturating_sub(outcomes.iter().flatten().map(|(_, t)| *t).sum())
+        / checked.max(1) as u32;
     Ok(selected
         .iter()
-        .map(|&(idx, points)| {
+        .zip(outcomes)
+        .map(|(&(idx, points), outcome)| {
             let ex = &wb.exercises[idx];
             let topic = ex.dir.clone().unwrap_or_default();
             let topic_index = topics.iter().position(|t| *t == topic).unwrap_or(0) + 1;
-            let (outcome, took) = match by_idx.remove(&idx) {
+            let (outcome, took) = match outcome {
                 Some((outcome, took)) => (Some(outcome), took + build_share),
                 None => (None, Duration::ZERO),
             };

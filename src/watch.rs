@@ -20,7 +20,7 @@ use console::Key;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
-use crate::check::{check, check_many};
+use crate::check::{check, check_learner_files};
 use crate::commands::Session;
 use crate::commands::reset::reset_exercise;
 use crate::exercise::Variant;
@@ -370,26 +370,17 @@ impl<'a> App<'a> {
         let progress = self.progress_tx.clone();
         let future: JobFuture<'a> = Box::pin(async move {
             // Every harness in one cargo run, the checks two at a time: as `verify` does.
-            let present: Vec<(&crate::exercise::Exercise, String)> = wb
-                .exercises
-                .iter()
-                .filter(|ex| wb.root.join(ex.path()).is_file())
-                .map(|ex| (ex, ex.harness_bin(Variant::Exercise)))
-                .collect();
-            let outcomes = check_many(wb, &present, |done| {
+            let outcomes = check_learner_files(wb, &wb.exercises, |done| {
                 let _ = progress.send(done);
             })
             .await?;
-            let passed_names: Vec<&str> = present
+            let passed = outcomes
                 .iter()
-                .zip(&outcomes)
-                .filter(|(_, (outcome, _))| outcome.is_passed())
-                .map(|((ex, _), _)| ex.name.as_str())
-                .collect();
-            let passed = wb
-                .exercises
-                .iter()
-                .map(|ex| passed_names.contains(&ex.name.as_str()))
+                .map(|outcome| {
+                    outcome
+                        .as_ref()
+                        .is_some_and(|(outcome, _)| outcome.is_passed())
+                })
                 .collect();
             Ok(JobOutput::All(passed))
         });

@@ -129,14 +129,8 @@ impl Workbook {
         if let Some(idx) = self.exercises.iter().position(|ex| ex.name == name) {
             return Ok(idx);
         }
-        let closest = self
-            .exercises
-            .iter()
-            .map(|ex| (strsim::damerau_levenshtein(name, &ex.name), &ex.name))
-            .min()
-            .filter(|(distance, _)| *distance <= name.len().max(3) / 2 + 1);
-        match closest {
-            Some((_, suggestion)) => {
+        match closest(name, self.exercises.iter().map(|ex| ex.name.as_str())) {
+            Some(suggestion) => {
                 bail!("there is no exercise `{name}`: did you mean `{suggestion}`?")
             }
             None => bail!("there is no exercise `{name}`: `asynclings list` shows them all"),
@@ -185,6 +179,22 @@ impl Workbook {
         }
         problems
     }
+}
+
+/// The candidate nearest to `name` by edit distance (case aside), if it is near enough to be
+/// what was meant.
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let name = name.to_lowercase();
+    candidates
+        .map(|candidate| {
+            (
+                strsim::damerau_levenshtein(&name, &candidate.to_lowercase()),
+                candidate,
+            )
+        })
+        .min()
+        .filter(|(distance, _)| *distance <= name.len().max(3) / 2 + 1)
+        .map(|(_, candidate)| candidate)
 }
 
 /// Every `.rs` file under `root/top`, relative to `root`, sorted.

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::check::check_many;
+use crate::check::check_learner_files;
 use crate::commands::Session;
-use crate::exercise::{Exercise, Variant};
 use crate::outcome::Outcome;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
@@ -18,35 +17,20 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
     ensure_dependencies(&session.wb).await?;
     let wb = &session.wb;
     let total = wb.exercises.len();
-    let present: Vec<(&Exercise, String)> = wb
-        .exercises
-        .iter()
-        .filter(|ex| wb.root.join(ex.path()).is_file())
-        .map(|ex| (ex, ex.harness_bin(Variant::Exercise)))
-        .collect();
     let interactive = std::io::stderr().is_terminal();
-    let n_present = present.len();
-    let outcomes = check_many(wb, &present, |done| {
+    let outcomes = check_learner_files(wb, &wb.exercises, |done| {
         if interactive {
-            eprint!("\r{}", term::bar(done, n_present, 30));
+            eprint!("\r{}", term::bar(done, total, 30));
         }
     })
     .await?;
     if interactive {
         eprint!("\r\x1b[2K");
     }
-    let mut outcomes = present.iter().map(|(ex, _)| ex.name.as_str()).zip(outcomes);
     let mut first_failure: Option<(String, Outcome)> = None;
     let (mut n_passed, mut points, mut max_points) = (0, 0, 0);
-    let mut next = outcomes.next();
-    for (idx, ex) in wb.exercises.iter().enumerate() {
-        let outcome = match &next {
-            Some((name, _)) if *name == ex.name => next.take().map(|(_, (outcome, _))| outcome),
-            _ => None,
-        };
-        if outcome.is_some() {
-            next = outcomes.next();
-        }
+    for ((idx, ex), outcome) in wb.exercises.iter().enumerate().zip(outcomes) {
+        let outcome = outcome.map(|(outcome, _)| outcome);
         let (mark, label) = match &outcome {
             Some(outcome) if outcome.is_passed() => (term::green("✓"), "passed"),
             Some(outcome) => (term::red("✗"), outcome.label()),
