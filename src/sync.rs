@@ -17,62 +17,109 @@ pub const EXERCISES_MANIFEST: &str = "exercises/Cargo.toml";
 pub const CHECKS_MANIFEST: &str = "checks/Cargo.toml";
 pub const HARNESS_DIR: &str = "checks/harness";
 pub const WRONG_FIXES_DIR: &str = "tests/wrong_fixes";
+pub const VALID_ALTERNATIVES_DIR: &str = "tests/valid_alternatives";
 
-/// A wrong version of an exercise file, kept to prove that the checks reject it.
+/// A version of an exercise file kept to prove something about its checks: a wrong fix must
+/// be rejected, a valid alternative (a correct answer by another route) must pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VariationKind {
+    WrongFix,
+    ValidAlternative,
+}
+
+impl VariationKind {
+    pub const ALL: [VariationKind; 2] = [VariationKind::WrongFix, VariationKind::ValidAlternative];
+
+    /// Where the files live, relative to the workbook root.
+    pub fn dir(self) -> &'static str {
+        match self {
+            VariationKind::WrongFix => WRONG_FIXES_DIR,
+            VariationKind::ValidAlternative => VALID_ALTERNATIVES_DIR,
+        }
+    }
+
+    /// The harness subdirectory and the infix of the binary's name.
+    fn tag(self) -> &'static str {
+        match self {
+            VariationKind::WrongFix => "wrong",
+            VariationKind::ValidAlternative => "valid",
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            VariationKind::WrongFix => "wrong fix",
+            VariationKind::ValidAlternative => "valid alternative",
+        }
+    }
+}
+
+/// One file under `tests/wrong_fixes/` or `tests/valid_alternatives/`.
 #[derive(Debug, Clone)]
-pub struct WrongFix {
+pub struct Variation {
+    pub kind: VariationKind,
     /// The exercise it belongs to.
     pub exercise: String,
-    /// What is wrong with it (the part after `__` in the file name).
+    /// What it does (the part after `__` in the file name).
     pub what: String,
-    /// `tests/wrong_fixes/<exercise>__<what>.rs`.
+    /// `tests/<kind dir>/<exercise>__<what>.rs`.
     pub path: PathBuf,
 }
 
-impl WrongFix {
+impl Variation {
     pub fn bin(&self) -> String {
-        format!("{}-wrong-{}", self.exercise, self.what.replace('_', "-"))
+        format!(
+            "{}-{}-{}",
+            self.exercise,
+            self.kind.tag(),
+            self.what.replace('_', "-")
+        )
     }
 
     fn harness_path(&self) -> PathBuf {
         Path::new(HARNESS_DIR)
-            .join("wrong")
+            .join(self.kind.tag())
             .join(format!("{}__{}.rs", self.exercise, self.what))
     }
 }
 
-/// The wrong fixes under `tests/wrong_fixes/`, and a problem for each file whose name does
-/// not say which listed exercise it belongs to.
-pub fn wrong_fixes(wb: &Workbook) -> (Vec<WrongFix>, Vec<String>) {
-    let mut fixes = Vec::new();
+/// The wrong fixes and valid alternatives of the workbook, and a problem for each file whose
+/// name does not say which listed exercise it belongs to.
+pub fn variations(wb: &Workbook) -> (Vec<Variation>, Vec<String>) {
+    let mut found = Vec::new();
     let mut problems = Vec::new();
-    for path in rust_files(&wb.root, WRONG_FIXES_DIR) {
-        let stem = path
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let Some((exercise, what)) = stem.split_once("__") else {
-            problems.push(format!(
-                "`{}`: a wrong fix is named `<exercise>__<what>.rs`, with two underscores",
-                path.display()
-            ));
-            continue;
-        };
-        if let Err(unknown) = wb.find(exercise) {
-            problems.push(format!(
-                "`{}` is a wrong fix for an exercise that info.toml does not list: {unknown}",
-                path.display()
-            ));
-            continue;
+    for kind in VariationKind::ALL {
+        for path in rust_files(&wb.root, kind.dir()) {
+            let stem = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let Some((exercise, what)) = stem.split_once("__") else {
+                problems.push(format!(
+                    "`{}`: a {} is named `<exercise>__<what>.rs`, with two underscores",
+                    path.display(),
+                    kind.noun()
+                ));
+                continue;
+            };
+            if let Err(unknown) = wb.find(exercise) {
+                problems.push(format!(
+                    "`{}` is a {} for an exercise that info.toml does not list: {unknown}",
+                    path.display(),
+                    kind.noun()
+                ));
+                continue;
+            }
+            found.push(Variation {
+                kind,
+                exercise: exercise.to_owned(),
+                what: what.to_owned(),
+                path,
+            });
         }
-        fixes.push(WrongFix {
-            exercise: exercise.to_owned(),
-            what: what.to_owned(),
-            path,
-        });
     }
-    (fixes, problems)
+    (found, problems)
 }
 
 /// The generated files with the content they should have, relative to the workbook root.
@@ -89,11 +136,11 @@ pub fn plan(wb: &Workbook) -> Result<Vec<(PathBuf, String)>> {
             files.push((harness, content));
         }
     }
-    for fix in wrong_fixes(wb).0 {
-        let ex = &wb.exercises[wb.find(&fix.exercise)?];
-        let harness = fix.harness_path();
-        check_bins += &harness_entry(ex, &fix.bin(), &strip_top(&harness));
-        let content = stub(ex, wb, &harness, &fix.path);
+    for variation in variations(wb).0 {
+        let ex = &wb.exercises[wb.find(&variation.exercise)?];
+        let harness = variation.harness_path();
+        check_bins += &harness_entry(ex, &variation.bin(), &strip_top(&harness));
+        let content = stub(ex, wb, &harness, &variation.path);
         files.push((harness, content));
     }
     for (manifest, bins) in [

@@ -11,7 +11,7 @@ use crate::cargo;
 use crate::check::check_many_repeated;
 use crate::exercise::{Exercise, Variant};
 use crate::outcome::Outcome;
-use crate::sync::{self, WrongFix};
+use crate::sync::{self, Variation, VariationKind};
 use crate::term;
 use crate::warm_up::ensure_dependencies;
 use crate::workbook::Workbook;
@@ -19,7 +19,7 @@ use crate::workbook::Workbook;
 pub fn sync(root: &Path) -> Result<ExitCode> {
     let wb = Workbook::load(root)?;
     let changed = sync::write(&wb)?;
-    for problem in sync::wrong_fixes(&wb).1 {
+    for problem in sync::variations(&wb).1 {
         println!("{} {problem} (skipped)", term::yellow("warning:"));
     }
     if changed.is_empty() {
@@ -41,7 +41,7 @@ enum Expectation {
 
 const EXPECT_PREFIX: &str = "// expect:";
 
-fn expectation(fix: &WrongFix, root: &Path) -> Result<Expectation> {
+fn expectation(fix: &Variation, root: &Path) -> Result<Expectation> {
     let text = std::fs::read_to_string(root.join(&fix.path))
         .with_context(|| format!("failed to read `{}`", fix.path.display()))?;
     let first = text.lines().next().unwrap_or("");
@@ -74,7 +74,7 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
             files.join(", ")
         ));
     }
-    let (fixes, fix_problems) = sync::wrong_fixes(&wb);
+    let (variations, fix_problems) = sync::variations(&wb);
     problems.extend(fix_problems);
     let selected: Vec<&Exercise> = if names.is_empty() {
         wb.exercises.iter().collect()
@@ -112,8 +112,8 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
     for ex in &selected {
         items.push((ex, ex.harness_bin(Variant::Exercise)));
         items.push((ex, ex.harness_bin(Variant::Solution)));
-        for fix in fixes.iter().filter(|fix| fix.exercise == ex.name) {
-            items.push((ex, fix.bin()));
+        for variation in variations.iter().filter(|v| v.exercise == ex.name) {
+            items.push((ex, variation.bin()));
         }
     }
     let interactive = std::io::stderr().is_terminal();
@@ -177,11 +177,24 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
             ));
         }
         let mut n_fixes = 0;
-        for fix in fixes.iter().filter(|fix| fix.exercise == ex.name) {
-            n_fixes += 1;
-            let expected = expectation(fix, root)?;
-            let outcome = take(fix.bin());
+        let mut n_valid = 0;
+        for variation in variations.iter().filter(|v| v.exercise == ex.name) {
+            let outcome = take(variation.bin());
             let text = failure_text(&outcome);
+            if variation.kind == VariationKind::ValidAlternative {
+                n_valid += 1;
+                if !outcome.is_passed() {
+                    line_problems.push(format!(
+                        "valid alternative `{}` is a correct answer but the checks reject it \
+                         ({}):\n{text}",
+                        variation.path.display(),
+                        outcome.label()
+                    ));
+                }
+                continue;
+            }
+            n_fixes += 1;
+            let expected = expectation(variation, root)?;
             let met = match (&expected, &outcome) {
                 (Expectation::CompileError, Outcome::CompileError(_)) => true,
                 (
@@ -193,15 +206,24 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
             if !met {
                 line_problems.push(format!(
                     "wrong fix `{}` should fail with {expected:?} but the outcome was {}:\n{text}",
-                    fix.path.display(),
+                    variation.path.display(),
                     outcome.label()
                 ));
             }
         }
-        let fixes_note = match n_fixes {
-            0 => String::new(),
-            n => format!(", {n} wrong fix{} rejected", if n == 1 { "" } else { "es" }),
+        let plural = |n: usize, one: &str, many: &str| {
+            format!("{n} {}", if n == 1 { one } else { many })
         };
+        let mut fixes_note = String::new();
+        if n_fixes > 0 {
+            fixes_note += &format!(", {} rejected", plural(n_fixes, "wrong fix", "wrong fixes"));
+        }
+        if n_valid > 0 {
+            fixes_note += &format!(
+                ", {} accepted",
+                plural(n_valid, "valid alternative", "valid alternatives")
+            );
+        }
         let runs_note = if runs > 1 {
             format!(" ({runs} runs each)")
         } else {
