@@ -1,4 +1,4 @@
-// expect: it should give up at exactly 240ms
+// expect: should give up at exactly 241ms
 // Wrong fix: the time is checked after the answer, so the wait is as long as ever.
 // select1: race a reply against a deadline
 //
