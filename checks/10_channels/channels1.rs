@@ -1,4 +1,21 @@
-use super::*;
+// Mistakes learners make on "when does a channel end", and how each is caught:
+// - the original `tx` kept alive (the shipped bug), or dropped after the loop: `catalogue`
+//   never returns; the watchdog names the leftover Sender when every book was already filed.
+// - closing the receiver (`rx.close()`, `drop(rx)`) instead of dropping the sender: nothing
+//   or too little is filed; the message says it gave up at once.
+// - stopping after a quiet spell (`timeout` around `recv`) or after one message per
+//   scanner: books missing, or `catalogue` returns later than the last book.
+// - waiting for the scanners (awaiting their JoinHandles) and only then draining the channel
+//   (`recv` or `try_recv`): every book is filed at the end, not when it is found, and a
+//   shelf with more books than the channel holds (16) deadlocks. Each book's filing time is
+//   compared exactly with the time its scanner sent it.
+// - polling (`try_recv` plus a sleep) instead of awaiting `recv`: a book filed after the
+//   instant it was sent is reported as late (a coarse poll always is; a 1 ms poll that lands
+//   on the same timer tick may pass here, and is caught in channels4, where the checks send
+//   between ticks).
+// - hard-coding: the shelves, books and paces here are not the ones the exercise shows.
+
+use super::{Shelf, catalogue};
 
 use std::time::Duration;
 
@@ -18,7 +35,7 @@ fn shelf(name: &'static str, books: &[&'static str], pace_ms: u64) -> Shelf {
     }
 }
 
-/// Every book of `shelves` with the virtual time at which its scanner finds it, in that order.
+/// Every book of `shelves` with the virtual time at which its scanner sends it, in that order.
 fn expected(shelves: &[Shelf]) -> Vec<(Duration, String)> {
     let mut found: Vec<(Duration, String)> = shelves
         .iter()
@@ -30,16 +47,44 @@ fn expected(shelves: &[Shelf]) -> Vec<(Duration, String)> {
         })
         .collect();
     found.sort();
+    for pair in found.windows(2) {
+        assert!(
+            pair[0].0 != pair[1].0,
+            "check bug: two books found at the same instant"
+        );
+    }
     found
 }
 
-/// Runs `catalogue` and compares what it returns, and when, with what the scanners find.
+/// Runs `catalogue` and compares what it files, and when, with what the scanners send.
 async fn assert_catalogue(shelves: Vec<Shelf>) {
     let want = expected(&shelves);
     let want_books: Vec<String> = want.iter().map(|(_, b)| b.clone()).collect();
-    let last = want.last().map_or(ms(0), |(at, _)| *at);
+    let last = want.last().map_or(Duration::ZERO, |(at, _)| *at);
     let start = Instant::now();
-    let Ok(got) = tokio::time::timeout(LIMIT, catalogue(shelves)).await else {
+    let mut filed: Vec<(Duration, String)> = Vec::new();
+    let outcome = tokio::time::timeout(
+        LIMIT,
+        catalogue(shelves, |book: String| {
+            filed.push((start.elapsed(), book))
+        }),
+    )
+    .await;
+    let took = start.elapsed();
+    let got_books: Vec<String> = filed.iter().map(|(_, b)| b.clone()).collect();
+    let Ok(count) = outcome else {
+        if got_books.len() < want_books.len() {
+            panic!(
+                "catalogue stopped making progress: it filed {} of the {} books, and after \
+                 {LIMIT:?} of virtual time nothing more had happened. The channel holds 16 \
+                 books: a scanner with more to send waits for room until someone reads. Does \
+                 `catalogue` wait for the scanners to finish (awaiting their JoinHandles) before \
+                 it reads the channel? Read it while they run: the channel itself says when \
+                 they are done",
+                got_books.len(),
+                want_books.len()
+            );
+        }
         let done = match want.len() {
             0 => "there was nothing to scan".to_string(),
             n => format!(
@@ -52,9 +97,9 @@ async fn assert_catalogue(shelves: Vec<Shelf>) {
              holds the `tx` it made the clones from: drop it once the scanners have their clones"
         );
     };
-    let took = start.elapsed();
-    if got.len() < want_books.len() {
-        let why = if got.is_empty() && took == ms(0) {
+    let count: usize = count;
+    if got_books.len() < want_books.len() {
+        let why = if got_books.is_empty() && took == Duration::ZERO {
             "it gave up at once. Closing the receiver (`rx.close()`) makes every later send fail; \
              it is the leftover Sender that must go"
         } else if took < last {
@@ -65,22 +110,44 @@ async fn assert_catalogue(shelves: Vec<Shelf>) {
              scanner can send many"
         };
         panic!(
-            "catalogue returned {} of the {} books at {took:?} of virtual time ({got:?}); the \
+            "catalogue filed {} of the {} books by {took:?} of virtual time ({got_books:?}); the \
              last book is found at {last:?}: {why}",
-            got.len(),
+            got_books.len(),
             want_books.len()
         );
     }
     assert_eq!(
-        got, want_books,
-        "catalogue returned the books {got:?}; expected every book once, in the order found: \
+        got_books, want_books,
+        "catalogue filed the books {got_books:?}; expected every book once, in the order found: \
          {want_books:?}"
+    );
+    for ((at, book), (sent, _)) in filed.iter().zip(&want) {
+        if at != sent {
+            let why = if *at >= last && last > Duration::ZERO {
+                "it filed the books only once every scanner was done. Does it wait for the \
+                 scanners (their JoinHandles) before reading the channel? Read while they run: \
+                 `recv().await` hands over each book the moment it is sent"
+            } else {
+                "is the channel polled (`try_recv` and a sleep) instead of awaited? \
+                 `recv().await` wakes the moment a book is sent, not at the next poll"
+            };
+            panic!(
+                "catalogue filed {book:?} at {at:?} of virtual time, but its scanner sent it at \
+                 {sent:?}: {why}"
+            );
+        }
+    }
+    assert_eq!(
+        count,
+        want_books.len(),
+        "catalogue filed {} books but returned {count}",
+        want_books.len()
     );
     assert_eq!(
         took, last,
-        "catalogue returned all the books, but at {took:?} of virtual time, while the last \
-         scanner was done at {last:?}: it should return as soon as the channel closes (does it \
-         wait for a quiet spell before it stops?)"
+        "catalogue filed every book on time, but returned at {took:?} of virtual time, while the \
+         last scanner was done at {last:?}: it should return as soon as the channel closes (does \
+         it wait for a quiet spell, or poll, before it stops?)"
     );
 }
 
@@ -88,8 +155,8 @@ async fn assert_catalogue(shelves: Vec<Shelf>) {
 async fn returns_when_the_last_scanner_is_done() {
     assert_catalogue(vec![
         shelf("maps", &["Atlas", "Charts", "Globe", "Routes", "Tides"], 30),
-        shelf("music", &["Fugues", "Nocturnes"], 70),
-        shelf("law", &["Statutes"], 110),
+        shelf("music", &["Fugues", "Nocturnes"], 71),
+        shelf("law", &["Statutes"], 113),
     ])
     .await;
 }
@@ -99,6 +166,21 @@ async fn slow_scanners_are_waited_for() {
     assert_catalogue(vec![
         shelf("attic", &["Diary", "Letters", "Ledger"], 150),
         shelf("empty", &[], 10),
+    ])
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn more_books_than_the_channel_holds() {
+    const PAMPHLETS: [&str; 40] = [
+        "p01", "p02", "p03", "p04", "p05", "p06", "p07", "p08", "p09", "p10", "p11", "p12", "p13",
+        "p14", "p15", "p16", "p17", "p18", "p19", "p20", "p21", "p22", "p23", "p24", "p25", "p26",
+        "p27", "p28", "p29", "p30", "p31", "p32", "p33", "p34", "p35", "p36", "p37", "p38", "p39",
+        "p40",
+    ];
+    assert_catalogue(vec![
+        shelf("pamphlets", &PAMPHLETS, 3),
+        shelf("atlases", &["Mercator", "Ortelius"], 41),
     ])
     .await;
 }

@@ -17,8 +17,12 @@
 // So the code that hands out clones must let go of its own `tx` before it waits for the end
 // of the channel: `drop(tx)`, or move the original into the last producer.
 //
-// `catalogue` below starts a scanner task per shelf and collects what they find. It
-// collects everything, and then never returns.
+// Reading the channel *while* the producers run matters too: waiting for every scanner to
+// finish before the first `recv` files every book late, and a scanner that finds more books
+// than the channel holds then waits forever for room.
+//
+// `catalogue` below starts a scanner task per shelf and files each book as it arrives. It
+// files everything, and then never returns.
 
 use std::time::Duration;
 
@@ -42,19 +46,20 @@ async fn scan(shelf: Shelf, found: mpsc::Sender<String>) {
     }
 }
 
-/// Scans every shelf on a task of its own, all at once. Returns every book found, in the
-/// order they were found, as soon as the last scanner is done.
-async fn catalogue(shelves: Vec<Shelf>) -> Vec<String> {
+/// Scans every shelf on a task of its own, all at once. Files each book (`file(book)`) the
+/// moment it is found, and returns how many it filed as soon as the last scanner is done.
+async fn catalogue(shelves: Vec<Shelf>, mut file: impl FnMut(String)) -> usize {
     let (tx, mut rx) = mpsc::channel(16);
     for shelf in shelves {
         tokio::spawn(scan(shelf, tx.clone()));
     }
     // TODO: the scanners drop their senders when they finish. Does that close the channel?
-    let mut found = Vec::new();
+    let mut filed = 0;
     while let Some(book) = rx.recv().await {
-        found.push(book);
+        file(book);
+        filed += 1;
     }
-    found
+    filed
 }
 
 #[tokio::main]
@@ -72,8 +77,6 @@ async fn main() {
             pace: ms(70),
         },
     ];
-    for book in catalogue(shelves).await {
-        println!("{book}");
-    }
-    println!("catalogue complete");
+    let filed = catalogue(shelves, |book| println!("{book}")).await;
+    println!("catalogue complete: {filed} books");
 }
