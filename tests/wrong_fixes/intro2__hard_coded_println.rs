@@ -1,4 +1,4 @@
-// expect: ran 0 times; expected exactly once
+// expect: greeting("async world") never finished
 // intro2: an async `main` needs a runtime
 //
 // Wrong fix: `main` made synchronous and the greeting typed in by hand. It prints the right
