@@ -1,5 +1,26 @@
-use super::*;
+// Checks for select2: let shutdown win.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - Leaving select! unbiased (random choice between ready branches): 64 rounds start with
+//   shutdown and jobs both ready, and 64 more have a job and the shutdown arrive together
+//   while serve is idle; with random choice a job slips through in about half of them.
+// - `biased;` with the job branch still on top: every queued job is handled first; the
+//   message says to put the shutdown branch first.
+// - Checking the shutdown with `try_recv` only at the top of each turn or after each job:
+//   a job and the shutdown arriving together while serve waits in select! still go to the
+//   random choice; the idle rounds catch it.
+// - Taking a job out of the queue and then dropping it because shutdown was seen: jobs
+//   must stay in the queue for the next run; the checks count what is left.
+// - Polling the two receivers with `try_recv` and a short sleep instead of being woken:
+//   tokio's timers have millisecond resolution, so a 1ms poller can land on the right
+//   millisecond; the checks count how often serve is polled while it is idle.
+// - Stopping too late or too early when the shutdown comes during a job: exact virtual
+//   times and the exact list of jobs handled.
 
+use super::serve;
+
+use std::cell::Cell;
+use std::future::Future;
 use std::time::Duration;
 
 use asynclings_support::watchdog;
@@ -12,6 +33,32 @@ const ROUNDS: u32 = 64;
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+
+/// Counts the polls of `fut` in `polls`.
+async fn counted<F: Future>(fut: F, polls: &Cell<usize>) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        polls.set(polls.get() + 1);
+        fut.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// Runs serve under a watchdog and returns what it handled (as a plain `Vec<u32>`), how many
+/// times it was polled, and how long it took.
+async fn run_serve(
+    jobs: &mut mpsc::Receiver<u32>,
+    shutdown: oneshot::Receiver<()>,
+) -> (Vec<u32>, usize, Duration) {
+    let polls = Cell::new(0);
+    let start = Instant::now();
+    let handled: Vec<u32> = watchdog(LIMIT, "serve", counted(serve(jobs, shutdown), &polls)).await;
+    (handled, polls.get(), start.elapsed())
+}
+
+const POLLING: &str = "Is it checking the queue and the shutdown now and then (`try_recv` and \
+                       a short sleep in a loop) instead of waiting on both with `select!`, \
+                       which wakes it the moment either is ready?";
 
 // Shutdown is already signalled, and jobs are already queued, when serve starts: both
 // branches are ready at the first poll. Random choice would pick the job about half the time,
@@ -29,11 +76,20 @@ async fn shutdown_wins_in_every_round() {
         let (stop_tx, stop_rx) = oneshot::channel();
         stop_tx.send(()).unwrap();
 
-        let handled = watchdog(LIMIT, "serve", serve(&mut job_rx, stop_rx)).await;
+        let (handled, _, _) = run_serve(&mut job_rx, stop_rx).await;
         if !handled.is_empty() {
             rounds_with_jobs.push((round, handled.len(), queued));
         }
         all_handled_every_time &= handled.len() == queued as usize;
+        let left = job_rx.len();
+        assert_eq!(
+            left + handled.len(),
+            queued as usize,
+            "shutdown was signalled before serve started with {queued} jobs queued; serve \
+             handled {handled:?} and left {left} in the queue, so a job was taken out of the \
+             queue and thrown away. The jobs not handled must stay in the queue for the next \
+             run: let shutdown win before a job is taken (`biased;`, shutdown first)"
+        );
         drop(job_tx);
     }
     if rounds_with_jobs.is_empty() {
@@ -71,9 +127,7 @@ async fn shutdown_during_a_job_stops_serve_after_that_job() {
             let _ = stop_tx.send(());
         });
 
-        let start = Instant::now();
-        let handled = watchdog(LIMIT, "serve", serve(&mut job_rx, stop_rx)).await;
-        let took = start.elapsed();
+        let (handled, _, took) = run_serve(&mut job_rx, stop_rx).await;
         assert_eq!(
             handled,
             jobs[..4],
@@ -96,25 +150,90 @@ async fn without_shutdown_every_job_is_handled_in_order() {
     let (job_tx, mut job_rx) = mpsc::channel(4);
     let (_stop_tx, stop_rx) = oneshot::channel::<()>();
     tokio::spawn(async move {
-        for (job, gap) in [(41, 0), (8, 25), (19, 3), (77, 60), (52, 0)] {
+        for (job, gap) in [(41, 0), (8, 25), (19, 3), (77, 160), (52, 0)] {
             sleep(ms(gap)).await;
             job_tx.send(job).await.unwrap();
         }
     });
 
-    let start = Instant::now();
-    let handled = watchdog(LIMIT, "serve", serve(&mut job_rx, stop_rx)).await;
-    let took = start.elapsed();
+    let (handled, polls, took) = run_serve(&mut job_rx, stop_rx).await;
     assert_eq!(
         handled,
         [41, 8, 19, 77, 52],
         "with no shutdown signal, serve handled {handled:?}; expected every job in the order \
          it arrived"
     );
+    assert!(
+        polls <= 30,
+        "serve was polled {polls} times to handle five jobs in 208ms of virtual time, most of it \
+         idle. {POLLING}"
+    );
     assert_eq!(
         took,
-        ms(108),
-        "serve took {took:?} of virtual time to handle five jobs arriving at 0, 25, 28, 88 and \
-         88ms (10ms each); expected it to return at 108ms, when the queue closed"
+        ms(208),
+        "serve took {took:?} of virtual time to handle five jobs arriving at 0, 25, 28, 188 and \
+         188ms (10ms each); expected it to return at 208ms, when the queue closed"
+    );
+}
+
+// Nothing queued: serve waits, and the shutdown comes at 173ms. It returns at once, having
+// been polled only when something happened.
+#[tokio::test(start_paused = true)]
+async fn an_idle_serve_stops_the_moment_shutdown_comes() {
+    let (_job_tx, mut job_rx) = mpsc::channel::<u32>(4);
+    let (stop_tx, stop_rx) = oneshot::channel();
+    tokio::spawn(async move {
+        sleep(ms(173)).await;
+        let _ = stop_tx.send(());
+    });
+    let (handled, polls, took) = run_serve(&mut job_rx, stop_rx).await;
+    assert!(
+        polls <= 4,
+        "serve was polled {polls} times while it waited 173ms with nothing to do. {POLLING}"
+    );
+    assert!(
+        handled.is_empty() && took == ms(173),
+        "with no jobs and shutdown signalled at 173ms, serve returned {handled:?} after {took:?} \
+         of virtual time; expected no jobs, at 173ms"
+    );
+}
+
+// serve is idle, and then a job and the shutdown arrive at the same moment (sent together by
+// one task). Shutdown must still win: the job stays in the queue.
+#[tokio::test(start_paused = true)]
+async fn a_job_and_shutdown_arriving_together_while_idle() {
+    let mut rounds_with_jobs = 0;
+    for round in 0..ROUNDS {
+        let (job_tx, mut job_rx) = mpsc::channel(4);
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let job = 500 + round;
+        tokio::spawn(async move {
+            sleep(ms(20 + u64::from(round % 7))).await;
+            job_tx.send(job).await.unwrap();
+            let _ = stop_tx.send(());
+            // Keep the queue open, so that a closed queue does not end serve instead.
+            sleep(ms(1000)).await;
+            drop(job_tx);
+        });
+        let (handled, _, _) = run_serve(&mut job_rx, stop_rx).await;
+        if !handled.is_empty() {
+            rounds_with_jobs += 1;
+        }
+        let left = job_rx.len();
+        assert_eq!(
+            left + handled.len(),
+            1,
+            "a job and the shutdown arrived together; serve handled {handled:?} and left {left} \
+             in the queue, so the job was taken out of the queue and thrown away. Let shutdown \
+             win before a job is taken (`biased;`, shutdown branch first)"
+        );
+    }
+    assert_eq!(
+        rounds_with_jobs, 0,
+        "while serve was waiting, a job and the shutdown arrived at the same moment; serve \
+         started the job anyway in {rounds_with_jobs} of {ROUNDS} rounds. Checking the shutdown \
+         before or after the select! does not help here: both branches are ready inside the \
+         same select!, which picks one at random unless it is `biased;` with the shutdown \
+         branch first"
     );
 }

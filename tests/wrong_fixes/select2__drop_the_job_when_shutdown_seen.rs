@@ -1,0 +1,72 @@
+// expect: taken out of the queue and thrown away
+// Wrong fix: after a job is taken, the shutdown is checked and the job is thrown away; it
+// should have stayed in the queue for the next run.
+// select2: let shutdown win
+//
+// When more than one branch of `tokio::select!` is ready at the same moment, which one wins?
+// By default select! picks at random: it starts polling at a random branch each time. That
+// is fair (a branch that is always ready cannot starve the others), but it means that
+// nothing you write first is treated as more important.
+//
+// Sometimes one branch must win whenever it is ready. Write `biased;` as the first line
+// inside `select!` and it polls the branches from top to bottom, every time:
+//
+//     tokio::select! {
+//         biased;
+//         _ = &mut must_win => ...,     // tried first, always
+//         x = the_rest.recv() => ...,   // tried only when the first is not ready
+//     }
+//
+// The price of `biased;` is fairness: a branch near the top that is always ready starves
+// the branches below it. Put at the top the branches that are rarely ready and that matter
+// most, such as a shutdown signal.
+//
+// `serve` below handles jobs until it is told to shut down. The rule: once shutdown has
+// been signalled, it must not start another job, even if jobs are waiting in the queue (they
+// stay there for the next run). As written, it sometimes starts one anyway.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+// Handles one job; the sleep stands in for the work.
+async fn handle(_job: u32) {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+// Handles jobs until `shutdown` fires (or the job queue closes), and returns the jobs it
+// handled, in order.
+async fn serve(jobs: &mut mpsc::Receiver<u32>, mut shutdown: oneshot::Receiver<()>) -> Vec<u32> {
+    let mut handled = Vec::new();
+    loop {
+        // `biased;` polls the branches in the order written, so the shutdown branch, on
+        // top, wins whenever it is ready. A job is taken only when shutdown is not ready.
+        tokio::select! {
+            _ = &mut shutdown => break,
+            job = jobs.recv() => match job {
+                Some(job) => {
+                    if shutdown.try_recv().is_ok() {
+                        break;
+                    }
+                    handle(job).await;
+                    handled.push(job);
+                }
+                None => break,
+            },
+        }
+    }
+    handled
+}
+
+#[tokio::main]
+async fn main() {
+    let (job_tx, mut job_rx) = mpsc::channel(16);
+    for job in 1..=5 {
+        job_tx.send(job).await.unwrap();
+    }
+    let (stop_tx, stop_rx) = oneshot::channel();
+    stop_tx.send(()).unwrap();
+    // Shutdown was signalled before serve started: no job should be handled.
+    let handled = serve(&mut job_rx, stop_rx).await;
+    println!("handled {handled:?}; {} left in the queue", job_rx.len());
+}
