@@ -1,4 +1,15 @@
-use super::*;
+// Checks for async_fn1: a future does nothing until it is awaited.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - the call left without `.await` (or `let _ = record_visit(..)`): no visit is stored.
+// - the visit pushed by hand into `visits.pages`, bypassing `record_visit`: serve then takes
+//   no virtual time, though the database round trip takes 5ms.
+// - `tokio::spawn` instead of `.await` (and whatever it takes to make that compile): serve
+//   returns before the visit is stored; a second call shows the visits out of step.
+// - `record_visit` awaited twice, or the visit stored twice: exactly one visit per call.
+// - a fixed page: the checks serve paths the exercise does not show.
+
+use super::{Visits, serve};
 
 use std::time::Duration;
 
@@ -8,14 +19,15 @@ use tokio::time::Instant;
 const LIMIT: Duration = Duration::from_secs(10);
 
 fn stored(visits: &Visits) -> Vec<String> {
-    visits.pages.lock().unwrap().clone()
+    let pages: Vec<String> = visits.pages.lock().unwrap().clone();
+    pages
 }
 
 #[tokio::test(start_paused = true)]
 async fn serve_stores_its_visit_exactly_once() {
     let visits = Visits::default();
     let start = Instant::now();
-    let html = watchdog(LIMIT, "serve(\"/pricing\")", serve(&visits, "/pricing")).await;
+    let html: String = watchdog(LIMIT, "serve(\"/pricing\")", serve(&visits, "/pricing")).await;
     let took = start.elapsed();
 
     assert_eq!(
@@ -49,7 +61,7 @@ async fn each_call_stores_one_visit_in_order() {
     let start = Instant::now();
     watchdog(LIMIT, "three calls to serve", async {
         for page in ["/docs", "/blog", "/docs"] {
-            serve(&visits, page).await;
+            let _: String = serve(&visits, page).await;
         }
     })
     .await;
