@@ -1,4 +1,14 @@
-use super::*;
+// Mistakes learners make on backpressure, and how each is caught:
+// - an unbounded channel (the shipped code): every submit finishes at once.
+// - `try_send` that drops the photo when the queue is full: photos missing at the end.
+// - a `try_send` retry loop (with a sleep or a yield): the waiting submit is woken although
+//   nothing was received (`is_woken`), i.e. it polls instead of being woken.
+// - the wrong capacity (hard-coded, or capacity + 1): the submit that has to wait is counted,
+//   for capacities the exercise does not show (1, 3, 7).
+// - lost or reordered photos: the worker's photos are compared, as plain strings, with what
+//   was submitted; many producers at once must all get through and the worker's loop end.
+
+use super::{Photo, upload_queue, Worker};
 
 use std::time::Duration;
 
@@ -11,14 +21,19 @@ const LIMIT: Duration = Duration::from_secs(10);
 const TRIES: usize = 200;
 
 fn photo(capacity: usize, i: usize) -> Photo {
-    Photo(format!("cap{capacity}-photo{i}.png"))
+    Photo(name(capacity, i))
+}
+
+fn name(capacity: usize, i: usize) -> String {
+    format!("cap{capacity}-photo{i}.png")
 }
 
 /// Takes every photo left in the queue, once every producer is gone.
-async fn drain(worker: &mut Worker) -> Vec<Photo> {
+async fn drain(worker: &mut Worker) -> Vec<String> {
     watchdog(LIMIT, "draining the worker's queue", async {
-        let mut left = Vec::new();
+        let mut left: Vec<String> = Vec::new();
         while let Some(p) = worker.next().await {
+            let p: String = p.0;
             left.push(p);
         }
         left
@@ -81,10 +96,12 @@ async fn assert_backpressure(capacity: usize) {
         "a submit on a full queue finished although the worker had taken nothing"
     );
 
-    let first = watchdog(LIMIT, "worker.next()", worker.next()).await;
+    let first: Option<String> = watchdog(LIMIT, "worker.next()", worker.next())
+        .await
+        .map(|p| p.0);
     assert_eq!(
         first,
-        Some(photo(capacity, 0)),
+        Some(name(capacity, 0)),
         "the worker's first photo should be the first one submitted"
     );
     assert!(
@@ -101,7 +118,7 @@ async fn assert_backpressure(capacity: usize) {
     drop(queue);
 
     let left = drain(&mut worker).await;
-    let expected: Vec<Photo> = (1..=capacity).map(|i| photo(capacity, i)).collect();
+    let expected: Vec<String> = (1..=capacity).map(|i| name(capacity, i)).collect();
     assert_eq!(
         left, expected,
         "after the first photo, the worker got {left:?}; expected the rest, in the order submitted, \

@@ -1,4 +1,18 @@
-use super::*;
+// Mistakes learners make on asking an actor, and how each is caught:
+// - the answer never comes back (the shipped code, or `get` returning a made-up 0): every
+//   answer is 0 although the adds were real.
+// - the state read directly (an `Arc<Mutex<HashMap>>` beside the actor) instead of asking:
+//   a get right after an add must see it, because the actor handles commands in order.
+// - no answer for a key never added to (the reply sender dropped): `get` panics on the
+//   closed oneshot; the message says every question needs an answer.
+// - one answer channel shared by every asker (behind a lock, or not): answers pair with
+//   askers only by luck. Caught deterministically: an asker that gives up (its `get` is
+//   dropped after sending the question) leaves its answer behind, and the next asker must
+//   not receive it. 60 askers at once also each need their own answer.
+// - `try_recv` on the answer instead of awaiting it: the answer is not there yet (0 / panic).
+// - hard-coding: keys and amounts are not the exercise's.
+
+use super::Counter;
 
 use std::time::Duration;
 
@@ -80,7 +94,7 @@ async fn an_answer_comes_after_the_commands_sent_before_it() {
     let mut got = Vec::new();
     for amount in [5, 0, 12, 7] {
         counter.add("bolts", amount).await;
-        let count = watchdog(LIMIT, "get(\"bolts\")", counter.get("bolts")).await;
+        let count: u64 = watchdog(LIMIT, "get(\"bolts\")", counter.get("bolts")).await;
         got.push(("bolts", count));
     }
     assert_answers(
@@ -105,7 +119,8 @@ async fn many_askers_at_once_each_get_their_own_answer() {
             counter.add(&key, i * 3).await;
             counter.add("all", 1).await;
             counter.add(&key, 1).await;
-            (i, counter.get(&key).await)
+            let count: u64 = counter.get(&key).await;
+            (i, count)
         }));
     }
     let answers = watchdog(LIMIT, "60 askers", futures::future::join_all(askers)).await;
@@ -131,9 +146,45 @@ async fn many_askers_at_once_each_get_their_own_answer() {
             wrong[0]
         );
     }
-    let all = ask(&counter, "all").await;
+    let all: u64 = ask(&counter, "all").await;
     assert_eq!(
         all, 60,
         "60 tasks added 1 to \"all\" each, but get(\"all\") is {all}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_asker_that_gives_up_leaves_no_answer_for_the_next() {
+    let counter = Counter::start();
+    counter.add("ropes", 8).await;
+    counter.add("nails", 250).await;
+    // The first asker sends its question and stops waiting before the actor has answered (as
+    // a `timeout` around `get` would do). Its answer must not reach anybody else.
+    {
+        let asking = counter.get("ropes");
+        let mut asking = tokio_test::task::spawn(asking);
+        let poll = asking.poll();
+        assert!(
+            poll.is_pending(),
+            "get(\"ropes\") finished before the actor task had a chance to run: does it read \
+             the state directly instead of asking the actor?"
+        );
+    }
+    let nails: u64 = ask(&counter, "nails").await;
+    let ropes: u64 = ask(&counter, "ropes").await;
+    if nails == 8 || ropes == 250 {
+        panic!(
+            "an asker sent get(\"ropes\") and gave up before the answer came (its future was \
+             dropped). Then get(\"nails\") returned {nails} and get(\"ropes\") returned {ropes}: \
+             the next asker received the answer meant for the one that gave up. One answer \
+             channel shared by every asker pairs answers with questions only by luck (a lock \
+             does not help). Give each question its own way back: a `oneshot::Sender` inside the \
+             `Get` command"
+        );
+    }
+    assert_eq!(
+        (nails, ropes),
+        (250, 8),
+        "after adding 8 ropes and 250 nails, get returned {nails} nails and {ropes} ropes"
     );
 }
