@@ -1,25 +1,94 @@
-use super::*;
+// Mistakes learners make on broadcast lag, and how each is caught:
+// - `while let Ok(..)` (the shipped code), or `break` on any error: the follower stops at
+//   its first lag; the message names `Lagged` as news, not the end.
+// - `Err(_) => continue`: loops forever on `Closed`; caught after a bounded number of turns.
+// - a lag skipped without being recorded, or with a wrong count: events compared exactly.
+// - `resubscribe()` after a lag: the prices still kept are skipped.
+// - polling (`try_recv` plus a sleep or a `yield_now`) instead of awaiting `recv()`: the
+//   checks drive the clock themselves in steps of 250 µs (never relying on auto-advance, so a
+//   busy `yield_now` loop cannot freeze them), count how often `follow` is polled (a woken
+//   follower is polled about once per price; a poller many times more), and send a steady
+//   feed every 350 µs into a channel of 2, which a woken follower keeps up with and a 1 ms
+//   poller does not (it reports lags that need not happen).
+// - hard-coding: capacities, prices and bursts are not the exercise's.
 
+use super::{Event, follow};
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use Event::{Missed, Price};
+use Seen::{Missed, Price};
 
-/// How many turns the scheduler gets, after the feed is closed, for `follow` to return.
+/// What `follow` saw, as a plain value of the checks' own (the learner's `Event` is only
+/// read, never compared).
+#[derive(Debug, PartialEq)]
+enum Seen {
+    Price(u32),
+    Missed(u64),
+}
+
+fn seen(events: Vec<Event>) -> Vec<Seen> {
+    events
+        .into_iter()
+        .map(|event| match event {
+            Event::Price(price) => Price(price),
+            Event::Missed(n) => Missed(n),
+        })
+        .collect()
+}
+
+/// Counts the polls of the future inside.
+struct Polls<F> {
+    inner: Pin<Box<F>>,
+    polls: Arc<AtomicUsize>,
+}
+
+impl<F: Future> Future for Polls<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+/// Moves the paused clock forward by `gap` in small steps, letting the other tasks run (and
+/// their timers fire) at each step.
+async fn pass(gap: Duration) {
+    let step = Duration::from_micros(250);
+    let mut passed = Duration::ZERO;
+    while passed < gap {
+        let next = step.min(gap - passed);
+        tokio::time::advance(next).await;
+        tokio::task::yield_now().await;
+        passed += next;
+    }
+}
+
+/// How many turns the scheduler gets (250 µs of virtual time each), after the feed is closed,
+/// for `follow` to return.
 const TURNS: usize = 1000;
 
 /// Runs `follow` on a feed of `capacity`. The first burst is sent before the follower starts;
-/// between two later bursts the follower has 10ms (virtual) to catch up. Then the feed closes.
-async fn run(capacity: usize, bursts: &[&[u32]]) -> Vec<Event> {
+/// between two later bursts the follower has `gap` (virtual) to catch up. Then the feed closes.
+async fn run(capacity: usize, bursts: &[&[u32]], gap: Duration) -> Vec<Seen> {
     let (feed, receiver) = broadcast::channel(capacity);
     let (first, rest) = bursts.split_first().unwrap();
     for &price in *first {
         feed.send(price).unwrap();
     }
-    let follower = tokio::spawn(follow(receiver));
+    let polls = Arc::new(AtomicUsize::new(0));
+    let follower = tokio::spawn(Polls {
+        inner: Box::pin(follow(receiver)),
+        polls: polls.clone(),
+    });
     for burst in rest {
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        pass(gap).await;
         for &price in *burst {
             let _ = feed.send(price);
         }
@@ -27,9 +96,20 @@ async fn run(capacity: usize, bursts: &[&[u32]]) -> Vec<Event> {
     drop(feed);
     for _ in 0..TURNS {
         if follower.is_finished() {
-            return follower.await.expect("follow panicked");
+            let events: Vec<Event> = follower.await.expect("follow panicked");
+            let polls = polls.load(Ordering::SeqCst);
+            let sent: usize = bursts.iter().map(|b| b.len()).sum();
+            let allowed = sent + bursts.len() + 2;
+            assert!(
+                polls <= allowed,
+                "follow was polled {polls} times for {sent} prices sent in {} bursts: it keeps \
+                 waking itself up (a sleep or a `yield_now` around `try_recv`) instead of waiting \
+                 in `recv().await`, which is woken only when a price is sent or the feed closes",
+                bursts.len()
+            );
+            return seen(events);
         }
-        tokio::task::yield_now().await;
+        pass(Duration::from_micros(250)).await;
     }
     follower.abort();
     panic!(
@@ -40,11 +120,11 @@ async fn run(capacity: usize, bursts: &[&[u32]]) -> Vec<Event> {
 }
 
 /// Compares what `follow` saw with what it should have, explaining the difference.
-fn assert_events(capacity: usize, bursts: &[&[u32]], got: &[Event], expected: &[Event]) {
+fn assert_events(capacity: usize, bursts: &[&[u32]], got: &[Seen], expected: &[Seen]) {
     if got == expected {
         return;
     }
-    let missed = |events: &[Event]| -> Vec<u64> {
+    let missed = |events: &[Seen]| -> Vec<u64> {
         events
             .iter()
             .filter_map(|e| match e {
@@ -53,7 +133,7 @@ fn assert_events(capacity: usize, bursts: &[&[u32]], got: &[Event], expected: &[
             })
             .collect()
     };
-    let prices = |events: &[Event]| -> Vec<u32> {
+    let prices = |events: &[Seen]| -> Vec<u32> {
         events
             .iter()
             .filter_map(|e| match e {
@@ -62,7 +142,13 @@ fn assert_events(capacity: usize, bursts: &[&[u32]], got: &[Event], expected: &[
             })
             .collect()
     };
-    let why = if got.len() < expected.len()
+    let why = if missed(expected).is_empty() && !missed(got).is_empty() {
+        "the follower reported lags on a feed it could keep up with: every price was sent \
+         while it was waiting, into a channel with room for it. Is it polling (`try_recv` and \
+         a sleep) instead of awaiting `recv()`? A receiver waiting in `recv().await` is woken \
+         by each send, and so never falls behind here"
+            .to_string()
+    } else if got.len() < expected.len()
         && expected.starts_with(got)
         && matches!(expected[got.len()], Missed(_))
     {
@@ -108,8 +194,8 @@ fn assert_events(capacity: usize, bursts: &[&[u32]], got: &[Event], expected: &[
     );
 }
 
-async fn check(capacity: usize, bursts: &[&[u32]], expected: &[Event]) {
-    let got = run(capacity, bursts).await;
+async fn check(capacity: usize, bursts: &[&[u32]], expected: &[Seen]) {
+    let got = run(capacity, bursts, Duration::from_millis(10)).await;
     assert_events(capacity, bursts, &got, expected);
 }
 
@@ -181,4 +267,32 @@ async fn a_follower_that_keeps_up_misses_nothing() {
 #[tokio::test(start_paused = true)]
 async fn a_feed_closed_before_anything_was_sent() {
     check(8, &[&[]], &[]).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_quiet_feed_is_waited_for_not_polled() {
+    let bursts: &[&[u32]] = &[&[5], &[6], &[7]];
+    let got = run(4, bursts, Duration::from_micros(47_350)).await;
+    assert_events(4, bursts, &got, &[Price(5), Price(6), Price(7)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_steady_feed_is_kept_up_with() {
+    let bursts: &[&[u32]] = &[
+        &[70],
+        &[71],
+        &[69],
+        &[72],
+        &[74],
+        &[73],
+        &[75],
+        &[76],
+        &[78],
+        &[77],
+        &[79],
+        &[80],
+    ];
+    let got = run(2, bursts, Duration::from_micros(350)).await;
+    let expected: Vec<Seen> = bursts.iter().map(|b| Price(b[0])).collect();
+    assert_events(2, bursts, &got, &expected);
 }

@@ -4,4 +4,4 @@
 #[path = "../../05_select/select4.rs"]
 mod checks;
 
-include!("../../../tests/wrong_fixes/select4__fetch_inside_the_loop.rs");
+include!("../../../tests/valid_alternatives/select4__fused_futures.rs");

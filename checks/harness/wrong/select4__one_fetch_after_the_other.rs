@@ -4,4 +4,4 @@
 #[path = "../../05_select/select4.rs"]
 mod checks;
 
-include!("../../../tests/wrong_fixes/select4__join_without_spinner.rs");
+include!("../../../tests/wrong_fixes/select4__one_fetch_after_the_other.rs");
