@@ -20,9 +20,10 @@
 // (Another way is `FutureExt::fuse` from the futures crate: a fused future returns `Pending`
 // forever once it has finished.)
 //
-// `load_page` below fetches two things at once and turns a spinner while it waits. It
-// panics as soon as the first fetch has finished.
+// `load_page` below is handed two fetches to run at once, and turns a spinner (it calls
+// `spin`) while it waits. It panics as soon as the first fetch has finished.
 
+use std::future::Future;
 use std::pin::pin;
 use std::time::Duration;
 
@@ -30,11 +31,10 @@ use tokio::time::{interval, sleep};
 
 const SPIN_EVERY: Duration = Duration::from_millis(50);
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct Page {
     config: String,
     users: String,
-    spinner_frames: u32,
 }
 
 // A pretend request for `what` that takes `latency`.
@@ -43,34 +43,39 @@ async fn fetch(what: &str, latency: Duration) -> String {
     format!("{what} after {}ms", latency.as_millis())
 }
 
-// Fetches the config and the user list at the same time, and turns the spinner once every
-// SPIN_EVERY (the first time at once) until both have arrived.
-async fn load_page(config_latency: Duration, users_latency: Duration) -> Page {
-    let mut config_fetch = pin!(fetch("config", config_latency));
-    let mut users_fetch = pin!(fetch("users", users_latency));
+// Runs the config fetch and the user-list fetch at the same time, and turns the spinner
+// (calls `spin`) once every SPIN_EVERY, the first time at once, until both have arrived.
+async fn load_page(
+    config_fetch: impl Future<Output = String>,
+    users_fetch: impl Future<Output = String>,
+    mut spin: impl FnMut(),
+) -> Page {
+    let mut config_fetch = pin!(config_fetch);
+    let mut users_fetch = pin!(users_fetch);
     let mut spinner = interval(SPIN_EVERY);
 
     let mut config = None;
     let mut users = None;
-    let mut spinner_frames = 0;
     while config.is_none() || users.is_none() {
         // TODO: once a fetch has finished, the next turns poll it again. Give each fetch
         // branch a precondition, so that it is only polled while its result is missing.
         tokio::select! {
             c = &mut config_fetch => config = Some(c),
             u = &mut users_fetch => users = Some(u),
-            _ = spinner.tick() => spinner_frames += 1,
+            _ = spinner.tick() => spin(),
         }
     }
     Page {
         config: config.unwrap(),
         users: users.unwrap(),
-        spinner_frames,
     }
 }
 
 #[tokio::main]
 async fn main() {
-    let page = load_page(Duration::from_millis(120), Duration::from_millis(230)).await;
-    println!("{page:?}");
+    let config = fetch("config", Duration::from_millis(120));
+    let users = fetch("users", Duration::from_millis(230));
+    let mut frames = 0;
+    let page = load_page(config, users, || frames += 1).await;
+    println!("{page:?}, after {frames} spinner frames");
 }
