@@ -184,10 +184,12 @@ fn check(config_latency: u64, users_latency: u64, loaded: Loaded) {
          {last}ms",
         loaded.took
     );
-    let expected_frames: Vec<Duration> = (0..).map(|i| ms(50 * i)).take_while(|&t| t < ms(last)).collect();
+    let expected_frames: Vec<Duration> = (0..)
+        .map(|i| ms(50 * i))
+        .take_while(|&t| t < ms(last))
+        .collect();
     assert_eq!(
-        loaded.frames,
-        expected_frames,
+        loaded.frames, expected_frames,
         "{name}: the spinner turned at {:?} (virtual time); expected a frame every 50ms while the \
          fetches run, at {expected_frames:?}. The spinner must turn while the page loads, in the \
          same select! loop as the fetches (frames counted or made up afterwards are not a \
