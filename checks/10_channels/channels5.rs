@@ -1,7 +1,26 @@
-use super::*;
+// Mistakes learners make on `watch`, and how each is caught:
+// - applying every configuration in turn (an mpsc or broadcast queue): stale versions are
+//   applied; the versions applied and their times are compared exactly.
+// - not applying the current configuration at start, or applying only after a change: the
+//   first apply must happen at 0 ms.
+// - `borrow()` without marking the value seen (`borrow_and_update`): the same version is
+//   applied again and again.
+// - `changed().await.unwrap()`: panics when the publisher goes away, which is the normal end.
+// - polling (`has_changed` plus a sleep) instead of awaiting `changed()`: `run_watcher` is
+//   polled through a counter, and a watcher that wakes itself up is polled far more often
+//   than once per change.
+// - a configuration that was never published (made up, or half-updated): each applied
+//   configuration's fields are compared, as plain numbers, with the published one.
+// - hard-coding: versions, timelines and apply times are not the exercise's.
 
+use super::{Config, config_channel, run_watcher};
+
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -17,6 +36,20 @@ fn config(version: u32) -> Config {
     Config {
         version,
         max_connections: version * 37 % 500 + 8,
+    }
+}
+
+/// Counts the polls of the future inside.
+struct Polls<F> {
+    inner: Pin<Box<F>>,
+    polls: Arc<AtomicUsize>,
+}
+
+impl<F: Future> Future for Polls<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        self.inner.as_mut().poll(cx)
     }
 }
 
@@ -42,9 +75,13 @@ async fn run(before: &[u32], timeline: &[(u64, Step)], apply_ms: u64) -> Run {
     for &v in before {
         publisher.publish(config(v));
     }
-    let applied = Arc::new(Mutex::new(Vec::new()));
+    let applied: Arc<Mutex<Vec<((u32, u32), Duration)>>> = Arc::new(Mutex::new(Vec::new()));
     let apply = async |c: Config| {
-        applied.lock().unwrap().push((c, start.elapsed()));
+        let (version, max_connections): (u32, u32) = (c.version, c.max_connections);
+        applied
+            .lock()
+            .unwrap()
+            .push(((version, max_connections), start.elapsed()));
         tokio::time::sleep(ms(apply_ms)).await;
     };
     let publishing = async move {
@@ -57,10 +94,13 @@ async fn run(before: &[u32], timeline: &[(u64, Step)], apply_ms: u64) -> Run {
             }
         }
     };
+    let polls = Arc::new(AtomicUsize::new(0));
     let watching = async {
-        let outcome = AssertUnwindSafe(run_watcher(watcher, apply))
-            .catch_unwind()
-            .await;
+        let counted = Polls {
+            inner: Box::pin(run_watcher(watcher, apply)),
+            polls: polls.clone(),
+        };
+        let outcome = AssertUnwindSafe(counted).catch_unwind().await;
         (outcome.is_ok(), start.elapsed())
     };
     let Ok(((finished, returned), ())) =
@@ -77,15 +117,30 @@ async fn run(before: &[u32], timeline: &[(u64, Step)], apply_ms: u64) -> Run {
          `expect`)? `changed()` returns `Err` once the publisher is gone: that is the normal \
          end of the watching, not an error"
     );
+    let polls = polls.load(Ordering::SeqCst);
+    let allowed = 3 * (before.len() + timeline.len() + 2);
+    assert!(
+        polls <= allowed,
+        "run_watcher was polled {polls} times for {} changes of configuration: it keeps waking \
+         itself up (a sleep or a `yield_now` around `has_changed`, or a timer) instead of \
+         waiting in `changed().await`, which is woken only when something is published or the \
+         publisher goes away",
+        before.len() + timeline.len()
+    );
     let applied = applied.lock().unwrap().clone();
-    for (c, _) in &applied {
+    for &((version, max_connections), _) in &applied {
+        let published = config(version);
         assert_eq!(
-            *c,
-            config(c.version),
-            "the watcher applied {c:?}, a configuration that was never published"
+            (version, max_connections),
+            (published.version, published.max_connections),
+            "the watcher applied version {version} with max_connections {max_connections}, a \
+             configuration that was never published"
         );
     }
-    let applied = applied.into_iter().map(|(c, at)| (c.version, at)).collect();
+    let applied = applied
+        .into_iter()
+        .map(|((version, _), at)| (version, at))
+        .collect();
     Run { applied, returned }
 }
 
