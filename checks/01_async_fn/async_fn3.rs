@@ -1,4 +1,22 @@
-use super::*;
+// Checks for async_fn3: creating a future does not start it; the first poll does.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - the confirmation recorded before the save is awaited (the shipped bug, and any order that
+//   still tells the user first): polled by hand, step by step, keep_note must not record
+//   "told" before "saved".
+// - the save and a "matching" sleep joined (`join!(save, async { sleep(20ms); tell })`):
+//   the checks' disk is slower than the exercise's and the save ends with a flush, so a sleep
+//   copied from the file, or of the disk's write time, tells the user a tick or more early.
+//   No verdict depends on which of two timers at the same instant fires first.
+// - the save spawned as a task (with whatever makes that compile) or not awaited at all:
+//   keep_note finishes before the save, or the journal misses "saved".
+// - the save awaited twice, or recorded by hand (bypassing save_note): the journal holds
+//   exactly the save's two entries and the confirmation, and keep_note takes exactly the
+//   write plus the flush.
+// - work started before the first poll (a future made eagerly, e.g. by a helper that records
+//   first): the journal must be empty until keep_note's future is polled.
+
+use super::{Journal, keep_note};
 
 use std::time::Duration;
 
@@ -8,14 +26,35 @@ use tokio_test::task;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
-fn events(journal: &Journal) -> Vec<String> {
-    journal.events.lock().unwrap().clone()
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
 }
 
-// Polls keep_note by hand, one step at a time, and looks at the journal after each step.
+fn events(journal: &Journal) -> Vec<String> {
+    let events: Vec<String> = journal.events.lock().unwrap().clone();
+    events
+}
+
+/// Advances the paused clock by `by`, polling `keep` whenever it has been woken, the way a
+/// runtime would. Returns whether it finished.
+async fn run_for<F: Future<Output = ()>>(keep: &mut task::Spawn<F>, by: Duration) -> bool {
+    let step = ms(1);
+    let mut passed = Duration::ZERO;
+    while passed < by {
+        tokio::time::advance(step).await;
+        passed += step;
+        if keep.is_woken() && keep.poll().is_ready() {
+            return true;
+        }
+    }
+    false
+}
+
+// Polls keep_note by hand, one step at a time, and looks at the journal after each step. The
+// disk here takes 36ms to write and 9ms to flush: 45ms in all.
 #[tokio::test(start_paused = true)]
 async fn nothing_happens_before_the_first_poll_and_the_user_waits_for_the_save() {
-    let journal = Journal::default();
+    let journal = Journal::new(ms(36));
     let mut keep = task::spawn(keep_note(&journal, "tax return"));
 
     let before = events(&journal);
@@ -28,15 +67,16 @@ async fn nothing_happens_before_the_first_poll_and_the_user_waits_for_the_save()
     let first = keep.poll();
     let after_first = events(&journal);
     assert!(
-        first.is_pending(),
-        "keep_note finished at its first poll, with the journal showing {after_first:?}; \
-         saving takes 20ms, so it should still be waiting for the save. Is the save awaited?"
-    );
-    assert!(
         !after_first.iter().any(|e| e.starts_with("told")),
         "after the first poll the journal shows {after_first:?}: the user was told the note is \
-         safe while the save had not finished (it takes 20ms). Calling save_note(..) does not \
+         safe while the save was not finished (it takes 45ms here). Calling save_note(..) does not \
          start it; the save starts when it is awaited. Await the save, then tell the user"
+    );
+    assert!(
+        first.is_pending(),
+        "keep_note finished at its first poll, with the journal showing {after_first:?}; \
+         saving takes 45ms here, so it should still be waiting for the save. Is the save \
+         awaited?"
     );
     assert_eq!(
         after_first,
@@ -45,30 +85,27 @@ async fn nothing_happens_before_the_first_poll_and_the_user_waits_for_the_save()
          has started"
     );
 
-    tokio::time::advance(Duration::from_millis(19)).await;
-    let early = keep.poll();
-    let after_19ms = events(&journal);
+    let done_early = run_for(&mut keep, ms(44)).await;
+    let after_44ms = events(&journal);
     assert!(
-        early.is_pending() && after_19ms == ["saving tax return"],
-        "19ms into a 20ms save, keep_note is {} and the journal shows {after_19ms:?}; nothing \
+        !after_44ms.iter().any(|e| e.starts_with("told")),
+        "44ms into a save that takes 45ms (a 36ms write, then a 9ms flush), the journal shows \
+         {after_44ms:?}: the user was told before the note was safe. A sleep that matches the \
+         exercise's numbers is a guess about how long the disk takes; await the save itself, \
+         then tell the user"
+    );
+    assert!(
+        !done_early && after_44ms == ["saving tax return"],
+        "44ms into a 45ms save, keep_note is {} and the journal shows {after_44ms:?}; nothing \
          more should have happened yet",
-        if early.is_pending() {
-            "still waiting"
-        } else {
-            "finished"
-        }
+        if done_early { "finished" } else { "still waiting" }
     );
 
-    tokio::time::advance(Duration::from_millis(1)).await;
-    assert!(
-        keep.is_woken(),
-        "the save's 20ms ran out but keep_note's task was not woken"
-    );
-    let last = keep.poll();
+    let done = run_for(&mut keep, ms(1)).await;
     let at_end = events(&journal);
     assert!(
-        last.is_ready(),
-        "the 20ms save is over but keep_note is still waiting; the journal shows {at_end:?}"
+        done,
+        "the 45ms save is over but keep_note is still waiting; the journal shows {at_end:?}"
     );
     assert_eq!(
         at_end,
@@ -84,31 +121,30 @@ async fn nothing_happens_before_the_first_poll_and_the_user_waits_for_the_save()
 
 #[tokio::test(start_paused = true)]
 async fn the_user_is_told_when_the_save_is_done() {
-    let journal = Journal::default();
-    let start = Instant::now();
-    watchdog(
-        LIMIT,
-        "keep_note(\"recipe\")",
-        keep_note(&journal, "recipe"),
-    )
-    .await;
-    let took = start.elapsed();
+    for (note, disk) in [("recipe", 52), ("poem", 8)] {
+        let journal = Journal::new(ms(disk));
+        let start = Instant::now();
+        watchdog(LIMIT, "keep_note", keep_note(&journal, note)).await;
+        let took = start.elapsed();
 
-    let got = events(&journal);
-    assert_eq!(
-        got,
-        [
-            "saving recipe",
-            "saved recipe",
-            "told the user recipe is safe"
-        ],
-        "keep_note(\"recipe\") recorded {got:?}; expected the save to start, then finish, and \
-         only then the user to be told. A future starts when it is awaited, not when it is made"
-    );
-    assert_eq!(
-        took,
-        Duration::from_millis(20),
-        "keep_note(\"recipe\") took {took:?} of virtual time; one 20ms save should take exactly \
-         20ms"
-    );
+        let got = events(&journal);
+        let expected = [
+            format!("saving {note}"),
+            format!("saved {note}"),
+            format!("told the user {note} is safe"),
+        ];
+        assert_eq!(
+            got, expected,
+            "keep_note({note:?}) recorded {got:?}; expected the save to start, then finish, and \
+             only then the user to be told. A future starts when it is awaited, not when it is \
+             made"
+        );
+        let save = ms(disk) + ms(disk) / 4;
+        assert_eq!(
+            took, save,
+            "keep_note({note:?}) took {took:?} of virtual time; one save on a disk that writes in \
+             {disk}ms and flushes in a quarter of that takes exactly {save:?}: is the save \
+             awaited exactly once?"
+        );
+    }
 }

@@ -1,4 +1,4 @@
-// expect: Is the save awaited?
+// expect: while the save was not finished
 // Wrong fix: the await was removed, so the save never happens.
 // async_fn3: creating a future does not start it
 //
@@ -26,22 +26,31 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-// A log of what happened, in order.
-#[derive(Default)]
+// A log of what happened, in order, kept on a disk that takes `disk` to write a note.
 struct Journal {
     events: Mutex<Vec<String>>,
+    disk: Duration,
 }
 
 impl Journal {
+    fn new(disk: Duration) -> Self {
+        Journal {
+            events: Mutex::new(Vec::new()),
+            disk,
+        }
+    }
+
     fn record(&self, event: String) {
         self.events.lock().unwrap().push(event);
     }
 }
 
-// Writes the note to disk; the sleep stands in for the disk.
+// Writes the note to disk, then flushes the disk's cache (a quarter of the write's time): only
+// then is the note safe. The sleeps stand in for the disk.
 async fn save_note(journal: &Journal, note: &str) {
     journal.record(format!("saving {note}"));
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    tokio::time::sleep(journal.disk).await;
+    tokio::time::sleep(journal.disk / 4).await;
     journal.record(format!("saved {note}"));
 }
 
@@ -53,7 +62,7 @@ async fn keep_note(journal: &Journal, note: &str) {
 
 #[tokio::main]
 async fn main() {
-    let journal = Journal::default();
+    let journal = Journal::new(Duration::from_millis(20));
     keep_note(&journal, "shopping list").await;
     for event in journal.events.lock().unwrap().iter() {
         println!("{event}");
