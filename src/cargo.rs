@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use tokio::process::Command;
 
+use crate::confine;
 use crate::process::{self, Limits};
 use crate::workbook::Workbook;
 
@@ -28,6 +29,57 @@ const OUTPUT_CAP: usize = 4 * 1024 * 1024;
 const NO_CARGO: &str = "asynclings builds exercises with cargo, and could not start it: install \
      Rust with rustup (which provides cargo) and make sure `cargo` is on your PATH";
 
+/// Where a grading workspace keeps `clippy.toml`, relative to its root.
+pub const CLIPPY_CONF_DIR: &str = "checks";
+
+/// clippy's compiler driver: beside the cargo that runs the build when there is one there
+/// (rustup's proxies, a toolchain's `bin/`), else from the PATH.
+pub fn clippy_driver() -> PathBuf {
+    let name = format!("clippy-driver{}", std::env::consts::EXE_SUFFIX);
+    let cargo = cargo_program();
+    if let Some(dir) = cargo.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let beside = dir.join(&name);
+        if beside.is_file() {
+            return beside;
+        }
+    }
+    PathBuf::from(name)
+}
+
+/// An error unless clippy's driver runs: grading enforces its rules with it.
+pub async fn require_clippy() -> Result<()> {
+    let mut cmd = Command::new(clippy_driver());
+    cmd.arg("--version");
+    let out = process::run(
+        cmd,
+        Limits {
+            time: Duration::from_secs(60),
+            output_bytes: 1 << 16,
+        },
+        |_| {},
+    )
+    .await;
+    match out {
+        Ok(out) if out.success() => Ok(()),
+        _ => bail!(
+            "grading needs clippy, which enforces the grading rules while it compiles, and \
+             `{}` did not run: install it with `rustup component add clippy`",
+            clippy_driver().display()
+        ),
+    }
+}
+
+/// `program` as a path to an executable file: itself when it has a directory part, else
+/// the first match on the PATH.
+fn find_program(program: &Path) -> Option<PathBuf> {
+    if program.components().count() > 1 {
+        return program.is_file().then(|| program.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
 /// The cargo program: the one that started us when run through `cargo run`, else `cargo`.
 fn cargo_program() -> PathBuf {
     std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
@@ -43,7 +95,20 @@ pub fn target_dir(wb: &Workbook) -> PathBuf {
 }
 
 fn cargo(wb: &Workbook, subcommand: &str) -> Command {
-    let mut cmd = Command::new(cargo_program());
+    // Compiling a learner's file runs their macros and reads what they name: it is confined
+    // like running it, with looser limits.
+    let program = cargo_program();
+    let mut cmd = match find_program(&program) {
+        Some(found) => confine::command(&found, confine::BUILD),
+        // Started directly, so that a missing cargo is reported as such.
+        None => Command::new(&program),
+    };
+    if wb.grading {
+        // clippy's driver compiles the workspace's own crates (the harnesses, the support
+        // library) as rustc does, and enforces the grading rules on the way.
+        cmd.env("RUSTC_WORKSPACE_WRAPPER", clippy_driver())
+            .env("CLIPPY_CONF_DIR", wb.root.join(CLIPPY_CONF_DIR));
+    }
     cmd.current_dir(&wb.root)
         .arg(subcommand)
         .arg("--target-dir")
@@ -136,6 +201,8 @@ impl Diagnostic {
 /// How a build ended.
 #[derive(Debug, Clone)]
 pub struct Build {
+    /// The harness binary this is.
+    pub bin: String,
     pub success: bool,
     pub timed_out: bool,
     pub diagnostics: Vec<Diagnostic>,
@@ -236,6 +303,7 @@ pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMa
         builds.insert(
             bin.to_owned(),
             Build {
+                bin: bin.to_owned(),
                 success: executable.is_some(),
                 timed_out: executable.is_none() && finished.timed_out(),
                 diagnostics: own,

@@ -5,16 +5,21 @@
 //! output cannot write to. A `std::process::exit(0)` or a printed "test result: ok" leaves
 //! checks unreported, and that is a failure.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tokio::process::Command;
 
 use crate::cargo::{self, COMPILE_TIME_LIMIT};
+use crate::confine;
 use crate::exercise::Exercise;
-use crate::outcome::{CheckFailure, ChecksFailed, CompileError, Outcome, Passed, TimedOut};
+use crate::outcome::{
+    CheckFailure, ChecksFailed, CompileError, Outcome, Passed, Refused, TimedOut,
+};
+use crate::rules;
+use crate::sync;
 use crate::process::{self, Limits};
 use crate::workbook::Workbook;
 
@@ -176,6 +181,10 @@ fn flaky(outcome: Outcome, first: &str, run: usize) -> Outcome {
 /// Runs what `build` produced for `ex` (or reports why it did not build).
 pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<Outcome> {
     if build.timed_out || !build.success {
+        let reasons = rules::refusals(&build.diagnostics, &wb.root);
+        if !reasons.is_empty() {
+            return Ok(Outcome::Refused(Refused { reasons }));
+        }
         return Ok(Outcome::CompileError(CompileError {
             diagnostics: build.diagnostics,
             cargo_stderr: cargo::tidy_paths(&build.stderr, &wb.root),
@@ -189,6 +198,22 @@ pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<
             ex.name
         )
     })?;
+    // Before any of it runs: the build read only what it is made of.
+    let allowed = sync::inputs_of(wb, ex, &build.bin);
+    let toolchain = if wb.grading {
+        // clippy reads its configuration and the package's manifest.
+        BTreeSet::from([
+            Path::new(cargo::CLIPPY_CONF_DIR).join("clippy.toml"),
+            PathBuf::from(sync::CHECKS_MANIFEST),
+            PathBuf::from("Cargo.toml"),
+        ])
+    } else {
+        BTreeSet::new()
+    };
+    let reasons = rules::dep_info_refusals(&exe, &wb.root, &allowed, &toolchain);
+    if !reasons.is_empty() {
+        return Ok(Outcome::Refused(Refused { reasons }));
+    }
     if ex.test {
         run_checks(wb, ex, &exe, warnings).await
     } else {
@@ -312,10 +337,14 @@ fn strip_comments(source: &str) -> String {
     out
 }
 
-fn command(wb: &Workbook, exe: &Path) -> Command {
-    let mut cmd = Command::new(exe);
-    // Backtraces would bury the checks' messages.
-    cmd.current_dir(&wb.root).env("RUST_BACKTRACE", "0");
+/// The learner's code runs confined (see `confine`), in an empty working directory of its
+/// own, with none of the runner's environment: nothing tells it whether it is being graded.
+fn command(exe: &Path, dir: &Path) -> Command {
+    let mut cmd = confine::command(exe, confine::CHECK_RUN);
+    cmd.current_dir(dir)
+        .env_clear()
+        // Backtraces would bury the checks' messages.
+        .env("RUST_BACKTRACE", "0");
     cmd
 }
 
@@ -329,7 +358,8 @@ async fn run_program(
         time: ex.time_limit,
         output_bytes: RUN_OUTPUT_CAP,
     };
-    let run = process::run(command(wb, exe), limits, |_| {}).await?;
+    let dir = tempfile::tempdir().context("failed to create a temporary directory")?;
+    let run = process::run(command(exe, dir.path()), limits, |_| {}).await?;
     let mut output = cargo::tidy_paths(&(run.stdout_text() + &run.stderr_text()), &wb.root);
     if run.truncated {
         output += TRUNCATED_NOTE;
@@ -362,7 +392,8 @@ async fn run_checks(
     exe: &Path,
     warnings: Vec<cargo::Diagnostic>,
 ) -> Result<Outcome> {
-    let mut list = command(wb, exe);
+    let dir = tempfile::tempdir().context("failed to create a temporary directory")?;
+    let mut list = command(exe, dir.path());
     list.args(["--list", "--format", "terse"]);
     let listed = process::run(
         list,
@@ -382,12 +413,13 @@ async fn run_checks(
     }
     let checks = parse_list(&listed.stdout_text());
 
-    let log_dir = tempfile::tempdir().context("failed to create a temporary directory")?;
-    let log_path = log_dir.path().join("checks.log");
-    let mut run = command(wb, exe);
+    // Only the checks count: tests the learner's file declares itself are not run.
+    let log_path = dir.path().join("checks.log");
+    let mut run = command(exe, dir.path());
     run.arg("--logfile")
         .arg(&log_path)
-        .args(["--color", "never"]);
+        .args(["--color", "never", "--exact"])
+        .args(&checks);
     let limits = Limits {
         time: ex.time_limit,
         output_bytes: RUN_OUTPUT_CAP,
@@ -464,13 +496,20 @@ async fn run_checks(
     }))
 }
 
-/// Test names from `--list --format terse`: lines `name: test`.
+/// The checks' names from `--list --format terse` (lines `name: test`): the tests of the
+/// `checks` module, or every test of an exercise that carries its own (rustlings style).
 fn parse_list(stdout: &str) -> Vec<String> {
-    stdout
+    let all: Vec<String> = stdout
         .lines()
         .filter_map(|line| line.strip_suffix(": test"))
         .map(str::to_owned)
-        .collect()
+        .collect();
+    let checks: Vec<String> = all
+        .iter()
+        .filter(|name| name.starts_with("checks::"))
+        .cloned()
+        .collect();
+    if checks.is_empty() { all } else { checks }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -563,8 +602,9 @@ mod tests {
 
     #[test]
     fn lists_only_tests() {
-        let out = "checks::a: test\nchecks::b: test\nsome_bench: bench\n";
+        let out = "checks::a: test\nchecks::b: test\nsome_bench: bench\nmine: test\n";
         assert_eq!(parse_list(out), ["checks::a", "checks::b"]);
+        assert_eq!(parse_list("tests::a: test\n"), ["tests::a"]);
     }
 
     #[test]

@@ -24,6 +24,39 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Held while a directory is in use by one runner process; released when dropped.
+pub struct Lock {
+    #[cfg(unix)]
+    _held: nix::fcntl::Flock<std::fs::File>,
+}
+
+/// Waits until this process holds the exclusive lock on the file at `path` (created if need be).
+pub async fn lock(path: &Path) -> Result<Lock> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("failed to open the lock file `{}`", path.display()))?;
+    #[cfg(unix)]
+    {
+        let shown = path.display().to_string();
+        let held = tokio::task::spawn_blocking(move || {
+            nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+                .map_err(|(_, errno)| errno)
+        })
+        .await
+        .context("the lock task panicked")?
+        .with_context(|| format!("failed to lock `{shown}`"))?;
+        Ok(Lock { _held: held })
+    }
+    #[cfg(not(unix))]
+    {
+        drop(file);
+        Ok(Lock {})
+    }
+}
+
 /// FNV-1a: a content hash that stays the same across Rust versions, so that logs can be
 /// compared with hashes computed elsewhere.
 pub fn fnv1a(bytes: &[u8]) -> u64 {

@@ -21,7 +21,7 @@ use anyhow::{Context, Result, bail};
 use crate::cargo;
 use crate::check::check_learner_files;
 use crate::exercise::Exercise;
-use crate::fs_util::{fnv1a, write_atomically, write_if_changed};
+use crate::fs_util::{self, fnv1a, write_atomically, write_if_changed};
 use crate::outcome::Outcome;
 use crate::sync;
 use crate::term;
@@ -34,10 +34,29 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
-/// The grading copy's checks package gets its own name, so its binaries never share output
-/// files with the learner's `checks` package in a shared target directory.
-const GRADE_PACKAGE: &str = "asynclings-grade-checks";
-const GRADE_DIR: &str = "target/asynclings-grade";
+/// Where grading workspaces live when `ASYNCLINGS_GRADE_DIR` does not say.
+const GRADE_DIR_NAME: &str = "asynclings-grade";
+
+/// The grading workspace for checks with `fingerprint`: outside the student's repository, so
+/// that nothing in it (a committed `target/`, a file named like a check) is in reach of the
+/// build, and kept between runs so that dependencies are built once.
+fn grading_workspace(fingerprint: &str) -> Result<PathBuf> {
+    let base = match std::env::var_os("ASYNCLINGS_GRADE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .unwrap_or_else(std::env::temp_dir);
+            cache.join(GRADE_DIR_NAME)
+        }
+    };
+    let dir = base.join(fingerprint);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create the grading workspace `{}`", dir.display()))?;
+    Ok(dir)
+}
 
 #[derive(clap::Args)]
 pub struct Options {
@@ -68,6 +87,7 @@ pub enum Status {
     CompileError,
     ChecksFailed,
     TimedOut,
+    Refused,
     Missing,
 }
 
@@ -78,6 +98,7 @@ impl Status {
             Status::CompileError => "compile_error",
             Status::ChecksFailed => "checks_failed",
             Status::TimedOut => "timed_out",
+            Status::Refused => "refused",
             Status::Missing => "missing",
         }
     }
@@ -127,12 +148,19 @@ pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
     } else {
         modified_files(root, &inputs)
     };
-    let grade_root = root.join(GRADE_DIR);
-    materialize(&grade_root, &inputs)
-        .with_context(|| format!("failed to prepare the grading workspace `{GRADE_DIR}`"))?;
+    cargo::require_clippy().await?;
+    let grade_root = grading_workspace(&fingerprint)?;
+    // One grading at a time in a workspace: the student's files are copied into it.
+    let _lock = fs_util::lock(&grade_root.join(".lock")).await?;
+    materialize(&grade_root, &inputs).with_context(|| {
+        format!(
+            "failed to prepare the grading workspace `{}`",
+            grade_root.display()
+        )
+    })?;
     let mut wb = Workbook::load(&grade_root)
         .with_context(|| format!("the grading copy of `{INFO_FILE}` is invalid"))?;
-    wb.checks_package = GRADE_PACKAGE.to_owned();
+    wb.grading = true;
     copy_student_files(root, &wb)?;
     sync::write(&wb)?;
 
@@ -277,7 +305,11 @@ fn materialize(grade_root: &Path, inputs: &BTreeMap<String, String>) -> Result<(
         .context("the grading inputs have no checks/Cargo.toml")?;
     files.insert(
         sync::CHECKS_MANIFEST.to_owned(),
-        renamed_checks_manifest(checks)?,
+        checks_manifest_head(checks),
+    );
+    files.insert(
+        format!("{}/clippy.toml", cargo::CLIPPY_CONF_DIR),
+        crate::rules::clippy_toml(),
     );
     for (path, content) in &files {
         write_if_changed(&grade_root.join(path), content.as_bytes())?;
@@ -316,17 +348,10 @@ fn workspace_manifest(manifest: &str) -> Result<String> {
     ))
 }
 
-fn renamed_checks_manifest(manifest: &str) -> Result<String> {
+/// The checks manifest without its generated target list, which `sync` writes afresh.
+fn checks_manifest_head(manifest: &str) -> String {
     let head = manifest.split(sync::MARKER).next().unwrap_or(manifest);
-    let mut parsed: toml::Table = head
-        .parse()
-        .context("the embedded checks/Cargo.toml is not valid TOML")?;
-    let package = parsed
-        .get_mut("package")
-        .and_then(|p| p.as_table_mut())
-        .context("checks/Cargo.toml has no [package]")?;
-    package.insert("name".into(), GRADE_PACKAGE.into());
-    Ok(format!("{}\n{}\n", toml::to_string(&parsed)?, sync::MARKER))
+    format!("{}{}\n", head.trim_end_matches('\n').to_owned() + "\n\n", sync::MARKER)
 }
 
 /// Copies the student's exercise files into the grading workspace, and removes the copies of
@@ -414,6 +439,7 @@ fn to_result(
                 Outcome::CompileError(_) => Status::CompileError,
                 Outcome::ChecksFailed(_) => Status::ChecksFailed,
                 Outcome::TimedOut(_) => Status::TimedOut,
+                Outcome::Refused(_) => Status::Refused,
             };
             let message = if status == Status::Passed {
                 String::new()

@@ -3,6 +3,7 @@
 mod cargo;
 mod check;
 mod commands;
+mod confine;
 mod exercise;
 mod explain;
 mod fs_util;
@@ -11,6 +12,7 @@ mod grade;
 mod info_file;
 mod outcome;
 mod process;
+mod rules;
 mod state;
 mod sync;
 mod term;
@@ -115,6 +117,10 @@ const GRADE_EXIT_CODES: &str = "Exit codes: 0 every selected exercise passed (or
      grading ran); 1 some exercise failed; 2 grading itself could not run.";
 
 fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|first| first == confine::SUBCOMMAND) {
+        return confine::main(args.collect());
+    }
     quiet_on_broken_pipe();
     term::init();
     let cli = Cli::parse();

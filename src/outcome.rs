@@ -15,7 +15,16 @@ pub enum Outcome {
     CompileError(CompileError),
     ChecksFailed(ChecksFailed),
     TimedOut(TimedOut),
+    /// The file does something no exercise needs and grading cannot allow (reading other
+    /// files while compiled, starting processes, touching the file system, ...).
+    Refused(Refused),
     Passed(Passed),
+}
+
+#[derive(Debug)]
+pub struct Refused {
+    /// Why, one sentence each, naming the place in the file where there is one.
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -70,6 +79,11 @@ In async code a hang usually means the runtime's thread was blocked or the tasks
   - a wait that nothing will end: a channel whose sender is never dropped, a future that
     never arranges to be woken, a task that is never spawned or awaited.";
 
+/// Under a refusal.
+pub const REFUSED_NOTE: &str = "an exercise file may only use what it holds and what the \
+     exercise's crates offer, without files, processes, the network or the environment; \
+     remove what is named above";
+
 /// Under a compile error whose place is in the hidden checks.
 pub const ERROR_IN_CHECKS: &str = "\
 Note: this error is in the hidden checks, not in your file. The checks call your code as the
@@ -87,6 +101,7 @@ impl Outcome {
             Outcome::CompileError(_) => "compile error",
             Outcome::ChecksFailed(_) => "checks failed",
             Outcome::TimedOut(_) => "timed out",
+            Outcome::Refused(_) => "refused",
             Outcome::Passed(_) => "passed",
         }
     }
@@ -188,6 +203,16 @@ impl Outcome {
                     out,
                     "{}",
                     term::dim("  Practised in 07_blocking. More: `asynclings explain timeout`")
+                );
+            }
+            Outcome::Refused(refused) => {
+                for reason in &refused.reasons {
+                    let _ = writeln!(out, "{} {reason}", term::red("✗"));
+                }
+                let _ = writeln!(
+                    out,
+                    "{} `{path}` was not run: {REFUSED_NOTE}",
+                    term::red("✗ Refused:"),
                 );
             }
             Outcome::Passed(passed) => {

@@ -19,6 +19,9 @@ pub struct Workbook {
     pub root: PathBuf,
     /// The package that holds the harness binaries (`checks`; renamed in a grading copy).
     pub checks_package: String,
+    /// Built for grading: exercise harnesses carry the grading rules (`rules`), checked by
+    /// clippy's lints while they compile.
+    pub grading: bool,
     pub welcome_message: Option<String>,
     pub final_message: Option<String>,
     pub exercises: Vec<Exercise>,
@@ -118,6 +121,7 @@ impl Workbook {
         Ok(Self {
             root: root.to_path_buf(),
             checks_package: crate::cargo::CHECKS_PACKAGE.to_owned(),
+            grading: false,
             welcome_message: info.welcome_message.map(|m| m.trim().to_owned()),
             final_message: info.final_message.map(|m| m.trim().to_owned()),
             exercises,

@@ -43,6 +43,7 @@ fn label(status: Status) -> &'static str {
         Status::CompileError => "compile error",
         Status::ChecksFailed => "checks failed",
         Status::TimedOut => "timed out",
+        Status::Refused => "refused",
         Status::Missing => "missing",
     }
 }
@@ -189,7 +190,12 @@ fn junit(report: &Report) -> String {
             .filter(|ex| wanted.contains(&ex.status))
             .count()
     };
-    const FAILURES: &[Status] = &[Status::ChecksFailed, Status::TimedOut, Status::Missing];
+    const FAILURES: &[Status] = &[
+        Status::ChecksFailed,
+        Status::TimedOut,
+        Status::Refused,
+        Status::Missing,
+    ];
     const ERRORS: &[Status] = &[Status::CompileError];
     let all: Vec<&ExerciseResult> = report.exercises.iter().collect();
     let total_time: f64 = all.iter().map(|ex| ex.duration.as_secs_f64()).sum();
