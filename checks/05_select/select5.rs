@@ -1,6 +1,25 @@
-use super::*;
+// Checks for select5: when every branch is done.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - No `else` branch: select! panics once both feeds are closed; the panic is turned into
+//   the lesson.
+// - Catching that panic (`catch_unwind` around the loop or the select!) instead of ending
+//   the loop: a panic hook counts every "all branches are disabled" panic, caught or not.
+// - `else => continue`: a busy loop that never awaits, so the clock never moves; only the
+//   runner's time limit stops it.
+// - Breaking when the first feed closes: the rest of the other feed is lost; the message
+//   says so only when that is what the transcript shows.
+// - Polling the feeds (`try_recv` and a short sleep) instead of being woken: the checks
+//   count how often merge is polled.
+// - Hard-coding the transcript: the feeds' messages and times are not the exercise's.
 
+use super::merge;
+
+use std::cell::Cell;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -35,16 +54,56 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(no message)".to_string())
 }
 
+/// How many "all branches are disabled" panics happened in this process, caught or not.
+static DISABLED_PANICS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_disabled_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if panic_text(info.payload()).contains("all branches are disabled") {
+                DISABLED_PANICS.fetch_add(1, Ordering::SeqCst);
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// Counts the polls of `fut` in `polls`.
+async fn counted<F: Future>(fut: F, polls: &Cell<usize>) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        polls.set(polls.get() + 1);
+        fut.as_mut().poll(cx)
+    })
+    .await
+}
+
 async fn run_merge(
     chat: &mut mpsc::Receiver<String>,
     alerts: &mut mpsc::Receiver<String>,
 ) -> (Vec<String>, Duration) {
+    count_disabled_panics();
     let start = Instant::now();
-    let run = AssertUnwindSafe(merge(chat, alerts)).catch_unwind();
-    match tokio::time::timeout(Duration::from_secs(10), run).await {
+    let polls = Cell::new(0);
+    let run = AssertUnwindSafe(counted(merge(chat, alerts), &polls)).catch_unwind();
+    let outcome = tokio::time::timeout(Duration::from_secs(10), run).await;
+    let caught = DISABLED_PANICS.load(Ordering::SeqCst);
+    if caught > 0 && matches!(outcome, Ok(Ok(_))) {
+        panic!(
+            "merge returned, but on the way select! panicked with \"all branches are disabled \
+             and there is no else branch\" ({caught} time(s)) and the panic was caught. Catching \
+             the panic hides the cause: once both feeds are closed, no branch is left to wait \
+             for. Give the select! an `else => break` branch, which runs when every branch is \
+             disabled"
+        );
+    }
+    let transcript: Vec<String> = match outcome {
         Err(_) => panic!(
             "merge was still running 10s of virtual time after both feeds had closed; it should \
-             return the transcript as soon as the last feed closes"
+             return the transcript as soon as the last feed closes (select!'s `else` branch \
+             runs when every branch is disabled)"
         ),
         Ok(Err(payload)) => panic!(
             "merge panicked with {:?} once both feeds had closed. A closed feed gives None, which \
@@ -53,7 +112,37 @@ async fn run_merge(
              branch is disabled",
             panic_text(payload.as_ref())
         ),
-        Ok(Ok(transcript)) => (transcript, start.elapsed()),
+        Ok(Ok(transcript)) => transcript,
+    };
+    let polls = polls.get();
+    assert!(
+        polls <= 2 * transcript.len() + 6,
+        "merge was polled {polls} times for {} messages; a select! loop is woken once per \
+         message or closed feed. Is it checking the feeds now and then (`try_recv` and a short \
+         sleep) instead of waiting on both with select!?",
+        transcript.len()
+    );
+    (transcript, start.elapsed())
+}
+
+/// Says "stopped when the first feed closed" only when the transcript shows exactly that.
+fn why_short(
+    transcript: &[String],
+    expected: &[&str],
+    took: Duration,
+    first_close: Duration,
+) -> &'static str {
+    let is_prefix = transcript.len() < expected.len()
+        && transcript
+            .iter()
+            .zip(expected)
+            .all(|(got, want)| got == want);
+    if is_prefix && took == first_close {
+        "It returned when the first feed closed: a closed feed only disables its own branch; \
+         the loop must go on until every branch is disabled (`else => break`)"
+    } else {
+        "Every message of each feed should be in the transcript, in arrival order, written as \
+         `chat: ..` or `ALERT: ..`"
     }
 }
 
@@ -62,17 +151,19 @@ async fn both_feeds_are_merged_until_the_last_one_closes() {
     let mut chat = feed(&[(10, "lunch?"), (40, "pizza"), (70, "ok")], 90);
     let mut alerts = feed(&[(25, "cpu hot"), (60, "fan on")], 120);
     let (transcript, took) = run_merge(&mut chat, &mut alerts).await;
+    let expected = [
+        "chat: lunch?",
+        "ALERT: cpu hot",
+        "chat: pizza",
+        "ALERT: fan on",
+        "chat: ok",
+    ];
     assert_eq!(
         transcript,
-        [
-            "chat: lunch?",
-            "ALERT: cpu hot",
-            "chat: pizza",
-            "ALERT: fan on",
-            "chat: ok"
-        ],
-        "merge returned {transcript:?}; expected every message from both feeds, in the order they \
-         arrived. Does it stop as soon as the first feed closes?"
+        expected,
+        "merge returned {transcript:?} after {took:?}; expected every message from both feeds, in \
+         the order they arrived. {}",
+        why_short(&transcript, &expected, took, ms(90))
     );
     assert_eq!(
         took,
@@ -90,15 +181,17 @@ async fn an_empty_feed_that_closes_at_once_does_not_stop_the_other() {
         55,
     );
     let (transcript, took) = run_merge(&mut chat, &mut alerts).await;
+    let expected = [
+        "ALERT: door open",
+        "ALERT: door closed",
+        "ALERT: lights off",
+    ];
     assert_eq!(
         transcript,
-        [
-            "ALERT: door open",
-            "ALERT: door closed",
-            "ALERT: lights off"
-        ],
-        "with the chat closed from the start, merge returned {transcript:?}; expected the three \
-         alerts. Does it stop as soon as the first feed closes?"
+        expected,
+        "with the chat closed from the start, merge returned {transcript:?} after {took:?}; \
+         expected the three alerts. {}",
+        why_short(&transcript, &expected, took, ms(0))
     );
     assert_eq!(
         took,

@@ -1,4 +1,4 @@
-// expect: Does it stop as soon as the first feed closes?
+// expect: It returned when the first feed closed
 // Wrong fix: the loop ends when either feed closes, losing the rest of the other.
 // select5: when every branch is done
 //
