@@ -1,4 +1,16 @@
-use super::*;
+// Checks for cancel1: cleanup that survives cancellation.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - Cleanup written after the `.await` (as shipped): a query cut off by a timeout, by a
+//   losing select! branch, or by dropping its future mid-way must still give its connection
+//   back; the pool counts connections in use and given back.
+// - Giving the connection back before the query (`give_back` before the await) or a guard
+//   bound to `_` (dropped at once): while the query runs its connection must stay out.
+// - A guard plus an explicit `give_back` at the end: given back twice; exactly one give-back
+//   per query is required.
+// - Hard-coding the row count: the SQL strings are not the exercise's.
+
+use super::{Pool, run_query};
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -23,7 +35,7 @@ fn counts(pool: &Pool) -> (usize, usize) {
 #[tokio::test(start_paused = true)]
 async fn a_finished_query_gives_its_connection_back_once() {
     let pool = Pool::default();
-    let rows = watchdog(
+    let rows: usize = watchdog(
         LIMIT,
         "run_query",
         run_query(&pool, "select name from pets where legs = 3", ms(25)),
