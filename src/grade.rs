@@ -444,7 +444,7 @@ fn to_result(
             let message = if status == Status::Passed {
                 String::new()
             } else {
-                let text = console::strip_ansi_codes(&outcome.render(&path)).into_owned();
+                let text = term::sanitize(&outcome.render(&path));
                 cap(&cargo::tidy_paths(&text, root), 8 * 1024)
             };
             (status, message)

@@ -67,6 +67,42 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
     )
 }
 
+
+/// Text from a learner's program made safe to show or store: terminal escape sequences (colour,
+/// window titles, cursor moves) and control characters are removed, line breaks and tabs kept.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                // CSI: parameters, then one final byte in `@`..=`~`.
+                Some('[') => {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                // OSC, DCS, SOS, PM, APC: up to BEL or the string terminator `ESC \`.
+                Some(']' | 'P' | 'X' | '^' | '_') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\u{7}' || (c == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {}
+            '\u{fffe}' | '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +113,11 @@ mod tests {
         assert_eq!(bar(1, 4, 8), "[##------] 1/4");
         assert_eq!(bar(4, 4, 8), "[########] 4/4");
         assert_eq!(bar(9, 4, 8), "[########] 9/4");
+    }
+
+    #[test]
+    fn sanitize_removes_escapes_and_controls() {
+        let text = "a\u{1b}[31mred\u{1b}[0m \u{1b}]0;pwned\u{7}b \u{1b}]2;t\u{1b}\\c\r\u{8}\u{ffff}\u{9b}d\n\te";
+        assert_eq!(sanitize(text), "ared b cd\n\te");
     }
 }

@@ -1,4 +1,16 @@
-use super::*;
+// Checks for cancel2: reading that survives a lost race.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - A fresh `read_line` (or `read_exact`, or any read that keeps its progress inside the
+//   future) in the select!: 40 seeded plans cut the requests into chunks with pauses, so a
+//   ping lands while a line is half there; torn lines are named in the message.
+// - A buffer outside the loop that is cleared at the wrong moment, or a `biased;` read
+//   branch that starves the pings: the pings are counted exactly.
+// - Dropping the ping branch to dodge the race: the ping count is exact.
+// - Ending early or late: the session must end exactly when the client hangs up.
+// - Hard-coding lines: the requests (with non-ASCII text) are not the exercise's.
+
+use super::run_session;
 
 use std::time::Duration;
 
@@ -69,6 +81,12 @@ impl Plan {
 }
 
 /// Plays `plan` as the client over an in-memory connection and runs the session against it.
+/// What a session gave, as plain std types.
+struct Session {
+    lines: Vec<String>,
+    pings: u32,
+}
+
 async fn play(plan: &Plan) -> (Session, Duration) {
     let (mut client, server) = tokio::io::duplex(16);
     let chunks = plan.chunks.clone();
@@ -88,7 +106,9 @@ async fn play(plan: &Plan) -> (Session, Duration) {
             "run_session was still running 10s of virtual time after the client hung up; it \
              should return when the stream ends",
         );
-    (session, start.elapsed())
+    let lines: Vec<String> = session.lines;
+    let pings: u32 = session.pings;
+    (Session { lines, pings }, start.elapsed())
 }
 
 const REQUESTS: &str = "PUT /notes/41 title=shopping\nGET /notes?sort=date&limit=20\n\

@@ -274,7 +274,8 @@ fn xml(text: &str) -> String {
             '"' => out += "&quot;",
             '\'' => out += "&apos;",
             '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
+            // XML 1.0 has no place for other control characters or these two.
+            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => {}
             c => out.push(c),
         }
     }

@@ -1,35 +1,40 @@
 // expect: compile error
-// Wrong fix: no `'static`; in edition 2024 the returned future still captures the lifetime of `db`.
+// Wrong fix: the long form, but without `'static`: in edition 2024 it still captures `db`'s lifetime.
 // async_fn4: writing out the future an `async fn` returns
 //
 // `async fn` is shorthand. These two say the same thing:
 //
 //     async fn fetch_name(db: &UserDb, id: u32) -> Option<String> { BODY }
 //
-//     fn fetch_name<'a>(db: &'a UserDb, id: u32) -> impl Future<Output = Option<String>> + 'a {
+//     fn fetch_name(db: &UserDb, id: u32) -> impl Future<Output = Option<String>> {
 //         async move { BODY }
 //     }
 //
-// The future captures every argument, borrows included: it holds on to `db` until it
-// finishes. Most of the time that is just what you want. But `tokio::spawn` hands a future
-// to the runtime as a separate task that may outlive its caller and move between threads, so
-// it accepts only futures that are `'static` (borrow nothing) and `Send`. A future that
-// borrows `db` is neither allowed to outlive it nor to be spawned.
+// The future holds every argument until it is done, borrows included: a future made from
+// `fetch_name(&db, 7)` borrows `db`, so it may not be kept after `db` is gone. (In edition
+// 2024, a returned `impl Trait` captures every lifetime of the arguments unless the signature
+// says otherwise.) That is fine when you await the future at once. It is not when the future
+// has to outlive the borrow: kept in a list and awaited later, returned from a function, or
+// handed to another task (topic 04).
 //
-// Writing the long form yourself gives you two things the shorthand cannot:
-// - code that runs at the call, before the future exists: here you can take what the future
-//   needs out of the borrowed arguments (clone a cheap handle), so the future owns its data;
-// - promises in the signature: `-> impl Future<Output = T> + Send + 'static` tells every
-//   caller the future can be spawned, and makes the compiler check it here, at the
-//   definition, instead of at some distant `tokio::spawn`.
+// The long form gives you two things the shorthand cannot:
+// - code that runs *at the call*, before the future exists: here you can take what the
+//   future needs out of the borrowed argument (clone a cheap handle), so that the future owns
+//   its data instead of borrowing it;
+// - a promise in the signature: `-> impl Future<Output = T> + 'static` says "this future
+//   borrows nothing", and the compiler checks it here, at the definition, instead of at some
+//   distant caller. (`+ use<>` says the same: it captures no lifetime.)
 //
-// In edition 2024 an `impl Trait` return type captures every lifetime of the arguments
-// unless you say otherwise, so without the `'static` the future still counts as borrowing
-// `db`.
+// Only the cheap part belongs at the call. The lookup itself must still happen when the
+// future runs: a user added after the call but before the await must be found.
 //
 // `UserDb` is a handle: cloning it is cheap and the clone shares the same map (an `Arc`), the
-// way database pools and HTTP clients work. Make `fetch_name` spawnable without changing how
-// it is called.
+// way database pools and HTTP clients work. Each clone is one more owner of the map, and is
+// given back (dropped) when the future that holds it is done.
+//
+// `plan_lookups` below makes the lookups while it holds a handle, and its caller awaits them
+// after that handle is gone. Make `fetch_name` return a future that owns what it needs,
+// without changing how it is called.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -46,7 +51,7 @@ impl UserDb {
     }
 }
 
-fn fetch_name(db: &UserDb, id: u32) -> impl Future<Output = Option<String>> + Send {
+fn fetch_name(db: &UserDb, id: u32) -> impl Future<Output = Option<String>> {
     let db = db.clone();
     async move {
         tokio::time::sleep(Duration::from_millis(30)).await;
@@ -56,16 +61,18 @@ fn fetch_name(db: &UserDb, id: u32) -> impl Future<Output = Option<String>> + Se
 
 #[tokio::main]
 async fn main() {
-    let db = UserDb::default();
-    db.insert(1, "Ada");
-    db.insert(2, "Grace");
+    let pool = UserDb::default();
+    pool.insert(1, "Ada");
+    pool.insert(2, "Grace");
 
-    // Each lookup runs as its own task, so the three round trips overlap.
-    let mut lookups = Vec::new();
-    for id in [1, 2, 3] {
-        lookups.push(tokio::spawn(fetch_name(&db, id)));
-    }
+    let lookups = {
+        // A handle that lives only in this block, as a request's connection would.
+        let db = pool.clone();
+        vec![fetch_name(&db, 1), fetch_name(&db, 2), fetch_name(&db, 3)]
+    };
+    // Added after the lookups were made, before they run: they should see it.
+    pool.insert(3, "Barbara");
     for lookup in lookups {
-        println!("{:?}", lookup.await.expect("the lookup task panicked"));
+        println!("{:?}", lookup.await);
     }
 }
