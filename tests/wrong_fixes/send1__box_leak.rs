@@ -1,4 +1,4 @@
-// expect: compile error
+// expect: still alive: never dropped
 // send1: what a future keeps across an `.await`
 //
 // The compiler turns an `async fn` into a state machine: an enum with one variant per
@@ -7,7 +7,7 @@
 // there:
 //
 //     async fn survey(..) {
-//         let doc: &'static Document = Box::leak(Box::new(parse(&site.fetch(&path).await)));  // <- paused here: `doc` does not exist yet
+//         let doc = parse(&site.fetch(&path).await);  // <- paused here: `doc` does not exist yet
 //         for link in doc.links() {
 //             site.fetch(&link).await;                // <- paused here: the future holds `doc`
 //         }
@@ -20,16 +20,26 @@
 // at exactly that `.await` ("future is not `Send` as this value is used across an await").
 //
 // Two ways out: hold `Send` values instead (`Arc` for `Rc`, `tokio::sync::Mutex` for a
-// `std::sync::MutexGuard`), or make sure the value is gone before the `.await`: take what you
-// need out of it in a block of its own, or `drop` it. When the type is not yours to change,
-// only the second is open to you.
+// `std::sync::MutexGuard`), or make sure the value is gone before the `.await`. When the type
+// is not yours to change, only the second is open to you, and the reliable way to do it is a
+// block: take what you need out of the value inside `{ .. }`, and let the block end before the
+// `.await`. `drop(doc)` before the `.await` looks as if it should do the same, but rustc
+// decides what a future holds from the *scopes* of its variables: a variable that was
+// borrowed (any method call `doc.links()` borrows it) counts as held until the end of its
+// scope, `drop` or not, and the future stays non-`Send`. `std::mem::forget` is worse: the
+// value is never dropped at all, and whatever it owns leaks.
 //
 // `unsafe impl Send` for a wrapper silences the compiler, but the type is not `Send` for a
 // reason, and the compiler cannot check your promise. Here the reason is spelled out: the
 // parser's documents must stay on the thread that parsed them.
 //
-// `survey` below cannot be spawned. Make it spawnable without changing `Document`.
+// Moving the parsing somewhere else (a `std::thread` you `join()`, which blocks the runtime's
+// thread while it waits) sidesteps the lesson: the parser keeps a cache per thread, so parse
+// on the task, as the code does now.
+//
+// `survey` below cannot be spawned. Make it spawnable without changing `Document` or `parse`.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -44,7 +54,16 @@ struct Document {
     parsed_on: ThreadId,
 }
 
+thread_local! {
+    /// The parser's bookkeeping on this thread: how many documents it has parsed, and how many
+    /// of them are still alive.
+    static PARSED: Cell<usize> = const { Cell::new(0) };
+    static ALIVE: Cell<usize> = const { Cell::new(0) };
+}
+
 fn parse(text: &str) -> Document {
+    PARSED.set(PARSED.get() + 1);
+    ALIVE.set(ALIVE.get() + 1);
     Document {
         words: text.split_whitespace().map(Rc::from).collect(),
         parsed_on: thread::current().id(),
@@ -66,6 +85,7 @@ impl Document {
 
 impl Drop for Document {
     fn drop(&mut self) {
+        ALIVE.set(ALIVE.get().wrapping_sub(1));
         if thread::current().id() != self.parsed_on && !thread::panicking() {
             panic!("a Document was dropped on another thread than the one that parsed it");
         }
@@ -89,9 +109,8 @@ impl Site {
 /// count of each of these pages, by path.
 async fn survey(site: Arc<Site>, path: String) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    let doc = parse(&site.fetch(&path).await);
+    let doc: &'static Document = Box::leak(Box::new(parse(&site.fetch(&path).await)));
     counts.insert(path, doc.word_count());
-    // TODO: `doc` is still alive at the `.await` in this loop, so the future holds it there.
     for link in doc.links() {
         let linked = parse(&site.fetch(&link).await);
         counts.insert(link, linked.word_count());
