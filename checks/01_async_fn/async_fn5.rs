@@ -1,4 +1,16 @@
-use super::*;
+// Checks for async_fn5: `.await?` across error types, with context.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - `unwrap`/`expect` instead of `?` (catching nothing, crashing instead): load_port runs
+//   under `catch_unwind`, and a panic is reported as such.
+// - `From` impls (which cannot know the path) or a fixed path string: the checks read paths
+//   the exercise does not show, and the error must name the one that was read.
+// - the original error dropped or replaced (a new `io::Error`, a `String`): its kind and
+//   `source()` must be the callee's, unchanged.
+// - the wrong variant (a parse failure reported as a read failure, or the other way round).
+// - the Ok path changed (trimming dropped): a value with spaces and a newline must parse.
+
+use super::{ConfigError, Files, load_port};
 
 use std::error::Error;
 use std::io;
@@ -17,7 +29,10 @@ async fn load(files: &Files, path: &str) -> Result<u16, ConfigError> {
     let what = format!("load_port(&files, {path:?})");
     let run = AssertUnwindSafe(load_port(files, path)).catch_unwind();
     match watchdog(LIMIT, &what, run).await {
-        Ok(result) => result,
+        Ok(result) => {
+            let result: Result<u16, ConfigError> = result;
+            result
+        }
         Err(_) => panic!(
             "{what} panicked instead of returning an error. An `unwrap` or `expect` turns a \
              missing file or a bad number into a crash; `?` hands the error to the caller"
@@ -46,6 +61,8 @@ async fn a_missing_file_is_a_read_error_that_names_the_file() {
     };
     match &err {
         ConfigError::Read { path, source } => {
+            let path: &String = path;
+            let source: &io::Error = source;
             assert_eq!(
                 path, "conf/db.conf",
                 "reading the missing file \"conf/db.conf\" gave a Read error for the path \
@@ -87,6 +104,8 @@ async fn a_file_without_a_number_is_a_parse_error_that_names_the_file() {
                 path: named,
                 source,
             }) => {
+                let named: &String = named;
+                let source: &std::num::ParseIntError = source;
                 assert_eq!(
                     named, path,
                     "parsing {path:?} failed with a Parse error for the path {named:?}. The \
