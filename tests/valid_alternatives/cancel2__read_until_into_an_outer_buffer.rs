@@ -1,0 +1,81 @@
+// Valid alternative: `read_until` is cancel safe: the bytes it has read are already in the
+// buffer owned by the loop, and the next call goes on from there.
+// cancel2: reading that survives a lost race
+//
+// In a `select!` loop, every turn that another branch wins drops the futures of the
+// branches that lost (05_select). Usually they had done nothing yet and the next turn simply
+// starts them again. But some operations do part of their work before they finish, and keep
+// that part inside the future: drop the future and that part is gone.
+//
+// `read_line` is one of them. It takes bytes out of the reader's buffer as they arrive and
+// keeps them in its own state until it sees the newline:
+//
+//     bytes arrive   "GET /ind"    ...30ms...    "ex.html\n"
+//     read_line      takes "GET /ind" ----X       (a ping tick wins: the future is dropped)
+//     next turn      a NEW read_line takes "ex.html\n"  ->  the line "ex.html"
+//
+// Tokio's docs say, for each method, whether it is "cancel safe": whether dropping its future
+// before it finishes can lose anything. `read_line` is not. `Lines::next_line` is: a `Lines`
+// (from `reader.lines()`) keeps the partial line inside itself, not inside the future, so a
+// dropped `next_line()` loses nothing and the next call picks up where it stopped. The rule
+// for a select! loop: state that must outlive one turn lives outside the branch futures.
+//
+// `run_session` below reads a client's requests, one per line, while it sends a keep-alive
+// ping every `ping_every`. When a ping is due while a line is only half there, the line is
+// torn.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::time::{interval, sleep};
+
+#[derive(Debug, Default)]
+struct Session {
+    // The lines read, without their newlines.
+    lines: Vec<String>,
+    // The keep-alive pings sent.
+    pings: u32,
+}
+
+// Reads lines from `conn` until it ends, and pings every `ping_every` (the first time at once)
+// meanwhile.
+async fn run_session(conn: impl AsyncRead + Unpin, ping_every: Duration) -> Session {
+    // `Lines` keeps a half-read line in its own buffer, outside the `next_line()` future, so
+    // a ping that wins the race loses nothing: the next call goes on from where it stopped.
+    let mut reader = BufReader::new(conn);
+    let mut pinger = interval(ping_every);
+    let mut session = Session::default();
+    let mut line = Vec::new();
+    loop {
+        tokio::select! {
+            read = reader.read_until(b'\n', &mut line) => match read {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if line.last() == Some(&b'\n') {
+                        line.pop();
+                    }
+                    session.lines.push(String::from_utf8_lossy(&line).into_owned());
+                    line.clear();
+                }
+            },
+            _ = pinger.tick() => session.pings += 1,
+        }
+    }
+    if !line.is_empty() {
+        session.lines.push(String::from_utf8_lossy(&line).into_owned());
+    }
+    session
+}
+
+#[tokio::main]
+async fn main() {
+    let (mut client, server) = tokio::io::duplex(64);
+    tokio::spawn(async move {
+        for chunk in ["GET /ind", "ex.html\nGET /a", "bout.html\n"] {
+            client.write_all(chunk.as_bytes()).await.unwrap();
+            sleep(Duration::from_millis(30)).await;
+        }
+    });
+    let session = run_session(server, Duration::from_millis(50)).await;
+    println!("{session:?}");
+}
