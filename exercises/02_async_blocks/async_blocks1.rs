@@ -13,15 +13,18 @@
 //
 // `greet_later` below starts a task that waits a moment and then builds a greeting. It
 // returns the task's `JoinHandle` at once; whoever holds the handle can `.await` it later to
-// get the greeting. Make it compile.
+// get the greeting. It takes any name that can be displayed (a `String`, a `&'static str`, a
+// type of your own), and says in its signature what the task needs of it: `Send + 'static`.
+// Make it compile. The task should own the name, and drop it when it is done with it.
 
+use std::fmt::Display;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tokio::time::sleep;
 
 /// Starts a task that waits for `delay`, then returns "Hello, <name>!".
-fn greet_later(name: String, delay: Duration) -> JoinHandle<String> {
+fn greet_later<N: Display + Send + 'static>(name: N, delay: Duration) -> JoinHandle<String> {
     // TODO: this block borrows `name` and `delay`, which live only until `greet_later`
     // returns. Let the block take ownership of them instead.
     tokio::spawn(async {
