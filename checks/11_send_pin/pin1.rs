@@ -1,5 +1,20 @@
-use super::*;
+// Mistakes learners make on a list of different futures, and how each is caught:
+// - `Box<dyn Future>` without `Pin`: cannot be awaited (compile error).
+// - no `+ Send`: the checks spawn `run_in_order` (compile error).
+// - more bounds than the list needs (`+ Sync`, `+ Unpin`): other parts of the program add
+//   their own steps, and one of them here is `Send` but not `Sync` (it keeps a `Cell` across
+//   an await), so the list must not ask for `Sync` (compile error).
+// - a `Step` type that only fits the three steps of the exercise (an enum of them): the checks
+//   insert steps of their own (compile error).
+// - running the steps at once (`join_all`) instead of one after another: the virtual time is
+//   the sum of the steps, compared exactly.
+// - starting the steps when the list is made (spawning them in `startup_steps`): steps made
+//   100 ms before they are run still take their full time.
+// - hard-coding: names, urls and cache sizes are not the exercise's.
 
+use super::{Config, Step, run_in_order, startup_steps};
+
+use std::cell::Cell;
 use std::time::Duration;
 
 use asynclings_support::watchdog;
@@ -21,7 +36,7 @@ async fn run_spawned(steps: Vec<Step>) -> (Vec<String>, Duration) {
     let start = Instant::now();
     // Spawning needs the steps to be `Send` and to own what they use (`'static`).
     let task = tokio::spawn(run_in_order(steps));
-    let reports = watchdog(LIMIT, "run_in_order", task)
+    let reports: Vec<String> = watchdog(LIMIT, "run_in_order", task)
         .await
         .expect("the start-up task panicked");
     (reports, start.elapsed())
@@ -73,6 +88,13 @@ async fn other_parts_of_the_program_add_their_own_steps() {
     steps.push(Box::pin(std::future::ready(
         "health check passed".to_string(),
     )));
+    // A step that is `Send` but not `Sync`: it keeps a `Cell` across an await.
+    steps.push(Box::pin(async {
+        let retries = Cell::new(0u32);
+        tokio::time::sleep(Duration::from_millis(7)).await;
+        retries.set(retries.get() + 2);
+        format!("metrics flushed after {} retries", retries.get())
+    }));
     let (got, took) = run_spawned(steps).await;
     assert_run(
         &got,
@@ -83,8 +105,9 @@ async fn other_parts_of_the_program_add_their_own_steps() {
             "cache warmed with 0 entries",
             "search is up",
             "health check passed",
+            "metrics flushed after 2 retries",
         ],
-        &[30, 12, 0, 5, 0],
+        &[30, 12, 0, 5, 0, 7],
     );
 }
 
@@ -94,7 +117,7 @@ async fn making_the_steps_starts_nothing() {
     let start = Instant::now();
     let steps = startup_steps(&config);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let (got, took) = run_spawned(steps).await;
+    let (got, took): (Vec<String>, Duration) = run_spawned(steps).await;
     assert_eq!(
         (got.len(), took, start.elapsed()),
         (3, Duration::from_millis(45), Duration::from_millis(145)),

@@ -15,7 +15,9 @@
 //     Pin<Box<dyn Future<Output = String> + Send>>      made with Box::pin(some_future)
 //
 // `+ Send` keeps the promise that the futures can move between threads, so that whatever
-// holds them can still be spawned. (A `Box<dyn Trait>` is also `'static` unless you name a
+// holds them can still be spawned. Ask for nothing more than that: `+ Sync` (shared between
+// threads at once, which nobody does with a future being polled) would turn away every step
+// that keeps a `Cell` or a `RefCell` across an await. (A `Box<dyn Trait>` is also `'static` unless you name a
 // lifetime: the futures must own what they use.) The futures crate has a name for the whole
 // type, `futures::future::BoxFuture<'static, String>`.
 //
