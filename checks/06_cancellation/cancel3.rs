@@ -1,9 +1,25 @@
-use super::*;
+// Checks for cancel3: a message in hand is a message at risk.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - The message kept in a local across the save (as shipped), or taken out of the inbox's
+//   field before the save (`.take()`): `run` is dropped mid-save by time budgets in many
+//   schedules, and the lost messages are named.
+// - The message cleared only after another `.await` that follows the save (a log, a
+//   `yield_now`): a budget that runs out exactly when a save completes drops `run` between
+//   the two, and the restart saves the message twice; duplicates are named.
+// - A message held in a local between `recv` and the field (an `.await` in between): a
+//   producer sends while the inbox runs in slices, so `run` is also dropped while it waits
+//   for messages, not only mid-save.
+// - Changing the pretend `Store` so that a save records at once (then nothing can be lost
+//   and the lesson is bypassed): the store is checked on its own first.
+// - Hard-coding: messages, save times and budgets differ from the exercise's.
+
+use super::{Inbox, Store};
 
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio::time::{Instant, timeout};
+use tokio::time::{Instant, sleep, timeout};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -37,8 +53,40 @@ async fn run_in_slices(
             "the last call to Inbox::run, with no time budget, had not returned after 10s of \
              virtual time; with the channel closed it should return once every message is saved",
         );
-    let saved = store.saved.lock().unwrap().clone();
+    let saved: Vec<String> = store.saved.lock().unwrap().clone();
     (saved, start.elapsed())
+}
+
+/// Like `run_in_slices`, but a producer sends the messages while the inbox runs: `gaps[i]`
+/// before message i. The channel closes after the last one.
+async fn run_in_slices_live(
+    msgs: &[String],
+    gaps: &[u64],
+    save_time: Duration,
+    budgets: &[u64],
+) -> Vec<String> {
+    let (tx, rx) = mpsc::channel(64);
+    let plan: Vec<(u64, String)> = gaps.iter().copied().zip(msgs.iter().cloned()).collect();
+    tokio::spawn(async move {
+        for (gap, msg) in plan {
+            sleep(ms(gap)).await;
+            tx.send(msg).await.unwrap();
+        }
+    });
+    let store = Store::new(save_time);
+    let mut inbox = Inbox::new(rx);
+    for &budget in budgets {
+        let _ = timeout(ms(budget), inbox.run(&store)).await;
+    }
+    timeout(Duration::from_secs(10), inbox.run(&store))
+        .await
+        .expect(
+            "the last call to Inbox::run, with no time budget, had not returned after 10s of \
+             virtual time; once the channel is closed it should return when every message is \
+             saved",
+        );
+    let saved: Vec<String> = store.saved.lock().unwrap().clone();
+    saved
 }
 
 fn check_saved(saved: &[String], msgs: &[String], budgets: &[u64]) {
@@ -59,7 +107,11 @@ fn check_saved(saved: &[String], msgs: &[String], budgets: &[u64]) {
              loses it the same way"
         )
     } else if !twice.is_empty() {
-        format!("These were saved more than once: {twice:?}")
+        format!(
+            "These were saved more than once: {twice:?}. A save completed, and `run` was \
+             dropped before the message in hand was cleared, so the next `run` saved it again. \
+             Clear the field right after the save completes, with no `.await` in between"
+        )
     } else {
         "They are out of order".to_string()
     };
@@ -108,4 +160,54 @@ async fn an_uninterrupted_run_saves_everything() {
         ms(60),
         "four saves of 15ms took {took:?} of virtual time; expected 60ms"
     );
+}
+
+// The store must be the one the exercise ships: a save takes its time and records the
+// message only when it completes. (A store that records first would make the lesson moot.)
+#[tokio::test(start_paused = true)]
+async fn the_store_saves_at_the_end_of_its_save_time() {
+    let store = Store::new(ms(40));
+    let cut = timeout(ms(39), store.save("cut off")).await;
+    let saved: Vec<String> = store.saved.lock().unwrap().clone();
+    assert!(
+        cut.is_err() && saved.is_empty(),
+        "a save of 40ms cut off at 39ms recorded {saved:?}; the pretend Store must stay as \
+         shipped (it records a message only when its save completes): fix `Inbox::run`, not \
+         the store"
+    );
+    let start = Instant::now();
+    store.save("whole").await;
+    let saved: Vec<String> = store.saved.lock().unwrap().clone();
+    assert!(
+        saved == ["whole"] && start.elapsed() == ms(40),
+        "a whole save recorded {saved:?} after {:?}; the pretend Store must stay as shipped",
+        start.elapsed()
+    );
+}
+
+// Budgets that run out exactly when a save completes: `run` is dropped right after a save,
+// before anything else it does afterwards. A message saved must not be saved again.
+#[tokio::test(start_paused = true)]
+async fn a_completed_save_is_not_done_again_after_a_restart() {
+    let msgs = messages(6, "exact");
+    let budgets = [25, 25, 50, 25];
+    let (saved, _) = run_in_slices(&msgs, ms(25), &budgets).await;
+    check_saved(&saved, &msgs, &budgets);
+}
+
+// Messages arrive while the inbox runs in slices, so some slices end while `run` waits for
+// the next message, and others in the middle of a save.
+#[tokio::test(start_paused = true)]
+async fn no_message_is_lost_while_messages_keep_arriving() {
+    for round in 0..12u64 {
+        let msgs = messages(4 + (round % 4) as usize, &format!("live{round}"));
+        let gaps: Vec<u64> = (0..msgs.len() as u64)
+            .map(|i| (round * 13 + i * 29) % 45)
+            .collect();
+        let budgets: Vec<u64> = (0..(3 + round % 5))
+            .map(|i| 3 + (round * 17 + i * 23) % 40)
+            .collect();
+        let saved = run_in_slices_live(&msgs, &gaps, ms(12 + round % 9), &budgets).await;
+        check_saved(&saved, &msgs, &budgets);
+    }
 }
