@@ -15,22 +15,24 @@
 //     clone ──┼──▶ [ AtomicUsize ]   one counter, several owners
 //     clone ──┘
 //
-// `total_size` below spawns one task per page; each task adds the page's size to a shared
-// counter. Make it compile, and make sure every task adds to the same counter.
+// `total_size` below measures every page on a task of its own. The counter `total` is
+// shared with whoever called it (a progress bar reads it while the work goes on), so each
+// task adds its page's size to that counter the moment it has measured it. Make it compile,
+// and make sure every task adds to the one counter it was given.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// Pretends to measure a page over the network: takes a moment, then returns its size.
+/// Pretends to measure a page over the network: a longer page takes longer. Returns its size.
 async fn measure(page: &str) -> usize {
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    tokio::time::sleep(Duration::from_millis(3 * page.len() as u64 + 7)).await;
     page.len()
 }
 
-/// Measures every page on a task of its own and returns the sum of their sizes.
-async fn total_size(pages: Vec<String>) -> usize {
-    let total = Arc::new(AtomicUsize::new(0));
+/// Measures every page on a task of its own, all at the same time. Each task adds its page's
+/// size to `total` as soon as it has it. Returns the total once every task is done.
+async fn total_size(pages: Vec<String>, total: Arc<AtomicUsize>) -> usize {
     let mut tasks = Vec::new();
     for page in pages {
         // Each task gets a clone of the `Arc`: a second handle to the one counter. The clone
@@ -50,5 +52,10 @@ async fn total_size(pages: Vec<String>) -> usize {
 #[tokio::main]
 async fn main() {
     let pages = ["home", "about", "contact"].map(String::from).to_vec();
-    println!("total size: {}", total_size(pages).await);
+    let total = Arc::new(AtomicUsize::new(0));
+    println!(
+        "total size: {}",
+        total_size(pages, Arc::clone(&total)).await
+    );
+    println!("the counter says: {}", total.load(Ordering::SeqCst));
 }
