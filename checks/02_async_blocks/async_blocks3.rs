@@ -1,4 +1,16 @@
-use super::*;
+// Checks for async_blocks3: `?` inside an async block whose error type nobody names.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - `unwrap`/`expect` where a `?` should be (a panic instead of an error): read_port runs on
+//   a task of its own, and a panic is reported as such.
+// - every error turned into one (`map_err(|_| TimedOut)` on the whole block, or a catch-all):
+//   a missing key must arrive as `Missing`, a bad value as `NotAPort`, unchanged.
+// - the timeout moved or dropped (a timeout per step, or none): a slow store must give
+//   `TimedOut` at exactly 500ms of virtual time, and a good one its value at its latency.
+// - a fixed port or key (hard-coding): the checks use keys and values the exercise does not
+//   show.
+
+use super::{ConfigError, Store, read_port};
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -30,7 +42,10 @@ async fn read(
     let start = Instant::now();
     let task = tokio::spawn(async move { read_port(&store, &key).await });
     match watchdog(LIMIT, "read_port", task).await {
-        Ok(result) => (result, start.elapsed()),
+        Ok(result) => {
+            let result: Result<u16, ConfigError> = result;
+            (result, start.elapsed())
+        }
         Err(err) if err.is_panic() => panic!(
             "read_port panicked instead of returning an error to its caller: is an `unwrap` or \
              `expect` standing where a `?` should be? (see the panic message above)"
@@ -43,9 +58,8 @@ async fn read(
 async fn a_good_value_is_parsed() {
     let pairs = [("metrics", " 9100\n"), ("db", "5432")];
     let (result, took) = read(70, &pairs, "metrics").await;
-    assert_eq!(
-        result,
-        Ok(9100),
+    assert!(
+        matches!(result, Ok(9100)),
         "read_port(\"metrics\") for the value \" 9100\\n\" gave {result:?}"
     );
     assert_eq!(
@@ -55,9 +69,8 @@ async fn a_good_value_is_parsed() {
          exactly 70ms"
     );
     let (result, _) = read(70, &pairs, "db").await;
-    assert_eq!(
-        result,
-        Ok(5432),
+    assert!(
+        matches!(result, Ok(5432)),
         "read_port(\"db\") for the value \"5432\" gave {result:?}"
     );
 }
@@ -65,11 +78,10 @@ async fn a_good_value_is_parsed() {
 #[tokio::test(start_paused = true)]
 async fn a_missing_key_reaches_the_caller() {
     let (result, took) = read(40, &[("db", "5432")], "cache").await;
-    assert_eq!(
-        result,
-        Err(ConfigError::Missing("cache".to_string())),
+    assert!(
+        matches!(&result, Err(ConfigError::Missing(key)) if key.as_str() == "cache"),
         "read_port for a key that is not in the store gave {result:?}; the store's own error \
-         must reach the caller unchanged through both `?`s"
+         must reach the caller unchanged through both `?`s, as Err(Missing(\"cache\"))"
     );
     assert_eq!(took, Duration::from_millis(40));
 }
@@ -89,9 +101,8 @@ async fn a_value_that_is_not_a_port_reaches_the_caller() {
 #[tokio::test(start_paused = true)]
 async fn a_slow_store_times_out_at_the_deadline() {
     let (result, took) = read(2_000, &[("web", "80")], "web").await;
-    assert_eq!(
-        result,
-        Err(ConfigError::TimedOut),
+    assert!(
+        matches!(result, Err(ConfigError::TimedOut)),
         "read_port with a store that takes 2s gave {result:?}, expected Err(TimedOut) after \
          the 500ms timeout"
     );

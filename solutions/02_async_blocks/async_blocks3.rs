@@ -10,9 +10,11 @@
 //
 //     error[E0282]: type annotations needed
 //
-// Below, even the `?` applied to the block's result after the timeout does not settle it:
-// `ConfigError` can be made `From` more than one type, so the compiler cannot tell which one
-// the block meant.
+// Below, nothing decides it. The `?`s inside the block need an error type that a
+// `ConfigError` and a `ParseIntError` can be converted into; the `?` applied to the block's
+// result after the timeout needs one that can be converted into a `ConfigError`. `ConfigError`
+// itself fits all three, but the compiler does not pick a type from requirements like these:
+// it asks you to name it.
 //
 // The usual fix is to say what the block returns at its `Ok`: `Ok::<u16, ConfigError>(port)`.
 // (There is no syntax for writing a return type on an async block itself.)
