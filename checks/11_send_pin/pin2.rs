@@ -1,73 +1,182 @@
-use super::*;
+// Mistakes learners make on awaiting a caller's future in two goes, and how each is caught:
+// - `F: Unpin` added to the bounds (the compiler's first suggestion): the checks pass
+//   `async` blocks, which are not `Unpin` (compile error).
+// - `tokio::spawn(work)` to avoid lending it: the checks' work borrows a local and holds an
+//   `Rc`, so it is neither `'static` nor `Send` (compile error).
+// - awaiting the work first and warning afterwards if it took long: the warning's virtual
+//   time is compared exactly with the patience.
+// - waiting out the patience even when the work is done early (a `join!` of the work and a
+//   timer): the result's time is compared exactly with the work's own time.
+// - warning more than once, or for quick work: the number and times of warnings are checked.
+// - polling the work (a `now_or_never` and a sleep) instead of letting it wake the helper: the
+//   work's polls are counted; a woken helper polls it about once per step.
+// - doing the work twice or losing its progress: the work counts its own steps.
+// - hard-coding: patience, steps and outputs are not the exercise's.
 
+use super::warn_if_slow;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use tokio::time::{Instant, sleep};
 
-const LIMIT: Duration = Duration::from_secs(30);
+const LIMIT: Duration = Duration::from_secs(60);
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-/// Downloads `size` bytes at 100 bytes per `per_chunk_ms`, with progress every `every_ms`;
-/// checks the data, the progress reports, the time taken and that one download was started.
-async fn assert_download(size: usize, per_chunk_ms: u64, every_ms: u64) {
-    let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
-    let mirror = Mirror::new(&data, ms(per_chunk_ms));
-    let chunks = size.div_ceil(100) as u64;
-    let takes = ms(per_chunk_ms * chunks);
-    let start = Instant::now();
-    let mut reports = Vec::new();
-    let downloading = download_with_progress(&mirror, ms(every_ms), |t| reports.push(t));
-    let Ok(got) = tokio::time::timeout(LIMIT, downloading).await else {
-        panic!(
-            "a download that takes {takes:?} had not finished after {LIMIT:?} of virtual time, \
-             with progress every {every_ms}ms; {} downloads had been started. A future made \
-             inside the loop is a new download on every turn, and the one in progress is \
-             dropped whenever the tick wins: make the download once, before the loop, pin it \
-             (`std::pin::pin!`), and select on `&mut` it",
-            mirror.downloads_started()
-        );
+/// What the checks' work did: how often it was polled, how many steps it took.
+#[derive(Default)]
+struct Ledger {
+    polls: Cell<usize>,
+    steps: Cell<usize>,
+}
+
+/// Counts the polls of the future inside (without pinning it: `F: Unpin` is not asked).
+struct Counted<'a, F> {
+    inner: std::pin::Pin<Box<F>>,
+    ledger: &'a Ledger,
+}
+
+impl<F: std::future::Future> std::future::Future for Counted<'_, F> {
+    type Output = F::Output;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        self.ledger.polls.set(self.ledger.polls.get() + 1);
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+/// Runs `warn_if_slow` on a work of `steps` (virtual ms each) that returns `output`, with
+/// `patience`; checks what came back, when, and the warnings.
+async fn assert_warns(steps: &[u64], patience: u64, output: Vec<u32>) {
+    let ledger = Ledger::default();
+    // Not `Send` (an `Rc`), not `'static` (borrows `ledger`), not `Unpin` (an `async` block).
+    let note = Rc::new(RefCell::new(Vec::new()));
+    let work = {
+        let note = note.clone();
+        let ledger = &ledger;
+        let output = output.clone();
+        async move {
+            for &step in steps {
+                sleep(ms(step)).await;
+                ledger.steps.set(ledger.steps.get() + 1);
+                note.borrow_mut().push(step);
+            }
+            output
+        }
     };
+    let counted = Counted {
+        inner: Box::pin(work),
+        ledger: &ledger,
+    };
+    let start = Instant::now();
+    let warnings: RefCell<Vec<Duration>> = RefCell::new(Vec::new());
+    let warn = || warnings.borrow_mut().push(start.elapsed());
+    let Ok(got) = tokio::time::timeout(LIMIT, warn_if_slow(counted, ms(patience), warn)).await
+    else {
+        panic!("warn_if_slow had not returned after {LIMIT:?} of virtual time");
+    };
+    let got: Vec<u32> = got;
     let took = start.elapsed();
-    let started = mirror.downloads_started();
-    assert_eq!(
-        started, 1,
-        "download_with_progress started {started} downloads; one download should run, from \
-         beginning to end, across all the turns of the loop"
-    );
+    let warnings: Vec<Duration> = warnings.into_inner();
+    let takes = ms(steps.iter().sum());
+    let n_steps = ledger.steps.get();
     assert!(
-        got == data,
-        "download_with_progress returned {} bytes that are not the mirror's {size} bytes",
-        got.len()
+        got == output && n_steps == steps.len(),
+        "warn_if_slow returned {got:?} after the work took {n_steps} of its {} steps; expected \
+         {output:?} from one run of the work, from start to end",
+        steps.len()
     );
+    if takes > ms(patience) {
+        if warnings.is_empty() {
+            panic!(
+                "the work took {takes:?} of virtual time, longer than the patience of \
+                 {patience}ms, but `warn` was never called"
+            );
+        }
+        if warnings[0] != ms(patience) {
+            panic!(
+                "the work took {takes:?} and the patience was {patience}ms, but `warn` was \
+                 called at {:?} of virtual time: the warning must come when the patience runs \
+                 out, while the work is still going. Does it await the work first and only then \
+                 look at how long it took? Wait for it with `timeout(patience, &mut work)`, \
+                 after pinning it with `std::pin::pin!`",
+                warnings[0]
+            );
+        }
+    } else {
+        assert!(
+            warnings.is_empty(),
+            "the work took {takes:?}, within the patience of {patience}ms, but `warn` was \
+             called at {warnings:?}: warn only about work that is not done in time"
+        );
+    }
     assert_eq!(
         took, takes,
-        "the download of {size} bytes took {took:?} of virtual time, expected {takes:?}"
+        "the work was done at {takes:?} of virtual time, but warn_if_slow returned at {took:?}: \
+         it should return the moment the work is done. Does it wait out the patience whatever \
+         happens (a `join!` of the work and a timer)?"
     );
-    let expected: Vec<Duration> = (1..)
-        .map(|i| ms(every_ms * i))
-        .take_while(|t| *t < takes)
-        .collect();
+    let polls = ledger.polls.get();
+    assert!(
+        polls <= 2 * steps.len() + 4,
+        "the work was polled {polls} times for {} steps: it wakes the helper when it can go on, \
+         so it needs about one poll per step. Is it polled on a timer (`now_or_never` and a \
+         sleep) instead of being awaited?",
+        steps.len()
+    );
     assert_eq!(
-        reports, expected,
-        "with progress every {every_ms}ms during a download of {takes:?}, progress was reported \
-         at {reports:?}; expected {expected:?}"
+        *note.borrow(),
+        steps.to_vec(),
+        "the work's steps ran as {:?}, expected {steps:?}",
+        note.borrow()
     );
 }
 
 #[tokio::test(start_paused = true)]
-async fn progress_is_reported_while_one_download_runs() {
-    assert_download(350, 70, 100).await;
+async fn slow_work_is_warned_about_and_still_awaited() {
+    assert_warns(&[130, 95, 170], 210, vec![4, 8, 15]).await;
 }
 
 #[tokio::test(start_paused = true)]
-async fn frequent_progress_does_not_restart_the_download() {
-    assert_download(1250, 20, 45).await;
+async fn quick_work_gets_no_warning() {
+    assert_warns(&[40, 33], 120, vec![16]).await;
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_download_quicker_than_the_first_report() {
-    assert_download(90, 30, 200).await;
+async fn work_that_is_already_done() {
+    assert_warns(&[], 50, vec![23, 42]).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_long_step() {
+    assert_warns(&[777], 301, vec![]).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_work_may_be_any_future() {
+    // An `async fn`'s future, with an output of another type.
+    async fn count_down(from: u64) -> String {
+        for i in (0..from).rev() {
+            sleep(ms(i + 10)).await;
+        }
+        format!("counted down from {from}")
+    }
+    let start = Instant::now();
+    let warned = Cell::new(None);
+    let got: String = warn_if_slow(count_down(4), ms(25), || {
+        warned.set(Some(start.elapsed()))
+    })
+    .await;
+    assert_eq!(
+        (got.as_str(), warned.get(), start.elapsed()),
+        ("counted down from 4", Some(ms(25)), ms(46)),
+        "warn_if_slow(count_down(4), 25ms, ..) should warn at 25ms and return the work's output \
+         at 46ms"
+    );
 }

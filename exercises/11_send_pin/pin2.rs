@@ -1,96 +1,73 @@
-// pin2: one future across many turns of a loop
+// pin2: awaiting a caller's future in two goes
 //
-// A `select!` in a loop often waits for one long operation while it handles other events
-// (progress reports, keep-alives, messages). The long operation must be the *same* future on
-// every turn, carrying on where it was, not a new one. Three attempts, and where they lead:
+// Sometimes a function waits for a future for a while, does something, and then goes on
+// waiting for the *same* future. Here: warn when some work is slow, but never cancel it.
 //
-//     loop { select! { data = download => .., _ = tick => .. } }
-//         error: use of moved value. `select!` takes a future by value, so `download` is
-//         moved into the first turn and gone for the second.
+//     match timeout(patience, &mut work).await {    // wait a while, without giving `work` away
+//         Ok(output) => output,                     // done in time
+//         Err(_) => { warn(); work.await }          // too slow: say so, then keep waiting
+//     }
 //
-//     loop { select! { data = mirror.download() => .., _ = tick => .. } }
-//         compiles, but every turn starts a new download, and the one in progress is
-//         dropped whenever the tick wins. If ticks come faster than a download takes, it
-//         never finishes.
+// `&mut work` lends the future to `timeout` instead of moving it in, so that it is still
+// there afterwards. But `&mut F` is a future only when `F: Unpin`. `Unpin` means "may be
+// moved even after it has been polled", and the futures of `async fn`s and `async` blocks are
+// not: they may point into themselves once polled (pin1). With a `&mut` you could poll such
+// a future, then move it (`std::mem::swap`), and break those pointers.
 //
-//     loop { select! { data = &mut download => .., _ = tick => .. } }
-//         the right idea: a `&mut` to a future polls it without consuming it. But an `async
-//         fn`'s future must not move once it has been polled (it may point into itself),
-//         and a `&mut` would allow moving it: the compiler asks for it to be pinned first.
+// Here `F` is whatever the caller passes, and the compiler's first suggestion is to add
+// `F: Unpin` to the bounds. That compiles the helper, and moves the problem to every caller:
+// none of them can pass an `async fn`'s future any more, only one they have boxed and pinned
+// themselves. The better fix is to pin the future *inside* the helper, once, before its first
+// poll:
 //
-// So pin it once, before the loop, and select on `&mut` it:
+//     let mut work = std::pin::pin!(work);   // a `Pin<&mut F>`: pinned where it stands
 //
-//     let mut download = std::pin::pin!(mirror.download());   // pinned where it stands
-//     // or: let mut download = Box::pin(mirror.download());    // pinned on the heap
+// A `Pin<&mut F>` is itself `Unpin` (moving the pointer does not move the future), it is a
+// future, and `&mut` of it can be lent out again and again. `Box::pin(work)` does the same on
+// the heap, at the cost of an allocation.
 //
-// `download_with_progress` below reports progress while it downloads, or it would, if it
-// compiled. Keep one download going across the turns of its loop.
+// Two things are not a way out. `tokio::spawn(work)` asks the caller's future to be `Send` and
+// `'static`, which the helper does not promise either. And awaiting the work first and then
+// checking how long it took warns only once the work is done, too late to be useful.
+//
+// `warn_if_slow` below does not compile. Make it work for any future its callers give it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::future::Future;
 use std::time::Duration;
 
-use tokio::time::{Instant, interval_at, sleep};
+use tokio::time::{sleep, timeout};
 
-/// A pretend mirror: sends 100 bytes every `per_chunk`.
-struct Mirror {
-    data: Vec<u8>,
-    per_chunk: Duration,
-    started: AtomicUsize,
-}
-
-impl Mirror {
-    fn new(data: &[u8], per_chunk: Duration) -> Mirror {
-        let data = data.to_vec();
-        let started = AtomicUsize::new(0);
-        Mirror {
-            data,
-            per_chunk,
-            started,
+/// Awaits `work` and returns its output. If it is not done after `patience`, calls `warn`
+/// right then, once, and keeps waiting for the same work: it is never cancelled or restarted.
+async fn warn_if_slow<F: Future>(
+    mut work: F,
+    patience: Duration,
+    warn: impl FnOnce(),
+) -> F::Output {
+    // TODO: `&mut work` is a future only if `F: Unpin`, which the callers do not promise.
+    match timeout(patience, &mut work).await {
+        Ok(output) => output,
+        Err(_) => {
+            warn();
+            work.await
         }
-    }
-
-    /// Downloads all the data, 100 bytes at a time.
-    async fn download(&self) -> Vec<u8> {
-        self.started.fetch_add(1, Ordering::SeqCst);
-        let mut received = Vec::new();
-        for chunk in self.data.chunks(100) {
-            sleep(self.per_chunk).await;
-            received.extend_from_slice(chunk);
-        }
-        received
-    }
-
-    /// How many downloads have been started.
-    fn downloads_started(&self) -> usize {
-        self.started.load(Ordering::SeqCst)
     }
 }
 
-/// Downloads from `mirror`, and while the download runs, calls `progress` every `every`
-/// (the first time after one `every`) with the time since the start. Returns the data.
-async fn download_with_progress(
-    mirror: &Mirror,
-    every: Duration,
-    mut progress: impl FnMut(Duration),
-) -> Vec<u8> {
-    let start = Instant::now();
-    let mut ticks = interval_at(start + every, every);
-    // TODO: this future is moved into the first turn's `select!`.
-    let download = mirror.download();
-    loop {
-        tokio::select! {
-            data = download => return data,
-            _ = ticks.tick() => progress(start.elapsed()),
-        }
+/// A pretend backup: copies `files` files, 60ms each, and reports what it did.
+async fn backup(folder: &str, files: u32) -> String {
+    for _ in 0..files {
+        sleep(Duration::from_millis(60)).await;
     }
+    format!("{folder}: {files} files copied")
 }
 
 #[tokio::main]
 async fn main() {
-    let mirror = Mirror::new(&[7; 1000], Duration::from_millis(60));
-    let every = Duration::from_millis(100);
-    let report = |t: Duration| println!("still downloading at {t:?}");
-    let data = download_with_progress(&mirror, every, report).await;
-    let started = mirror.downloads_started();
-    println!("{} bytes, {started} download(s) started", data.len());
+    let patience = Duration::from_millis(250);
+    for (folder, files) in [("notes", 2), ("photos", 7)] {
+        let warn = || println!("the backup of {folder} is slow; still waiting");
+        let report = warn_if_slow(backup(folder, files), patience, warn).await;
+        println!("{report}");
+    }
 }
