@@ -43,10 +43,12 @@ struct Crew {
 }
 
 // Starts `n` workers. Each does one unit of work every `period` (adding 1 to `work_done`)
-// until the crew is shut down; then it reports how many units it did.
+// until the crew is shut down; then it says goodbye (hands over what it has, which takes
+// `goodbye`) and reports how many units it did.
 fn start_crew(
     n: usize,
     period: Duration,
+    goodbye: Duration,
     work_done: Arc<AtomicUsize>,
     reports: Arc<Mutex<Vec<String>>>,
 ) -> Crew {
@@ -54,7 +56,13 @@ fn start_crew(
     let workers = (0..n)
         .map(|id| {
             // TODO: give each worker a clone of the token.
-            tokio::spawn(worker(id, period, work_done.clone(), reports.clone()))
+            tokio::spawn(worker(
+                id,
+                period,
+                goodbye,
+                work_done.clone(),
+                reports.clone(),
+            ))
         })
         .collect();
     Crew { token, workers }
@@ -63,6 +71,7 @@ fn start_crew(
 async fn worker(
     id: usize,
     period: Duration,
+    goodbye: Duration,
     work_done: Arc<AtomicUsize>,
     reports: Arc<Mutex<Vec<String>>>,
 ) {
@@ -74,6 +83,8 @@ async fn worker(
         units += 1;
         work_done.fetch_add(1, Ordering::SeqCst);
     }
+    // Saying goodbye takes a while: whoever stops the crew must wait for it.
+    sleep(goodbye).await;
     reports
         .lock()
         .unwrap()
@@ -81,7 +92,8 @@ async fn worker(
 }
 
 impl Crew {
-    // Stops every worker, and returns once all of them have stopped.
+    // Stops every worker, and returns once all of them have stopped (said goodbye and
+    // reported).
     async fn shutdown(self) {
         // TODO: ask the workers to stop before waiting for them.
         for worker in self.workers {
@@ -97,6 +109,7 @@ async fn main() {
     let crew = start_crew(
         3,
         Duration::from_millis(100),
+        Duration::from_millis(20),
         work_done.clone(),
         reports.clone(),
     );

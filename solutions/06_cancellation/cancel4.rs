@@ -43,10 +43,12 @@ struct Crew {
 }
 
 // Starts `n` workers. Each does one unit of work every `period` (adding 1 to `work_done`)
-// until the crew is shut down; then it reports how many units it did.
+// until the crew is shut down; then it says goodbye (hands over what it has, which takes
+// `goodbye`) and reports how many units it did.
 fn start_crew(
     n: usize,
     period: Duration,
+    goodbye: Duration,
     work_done: Arc<AtomicUsize>,
     reports: Arc<Mutex<Vec<String>>>,
 ) -> Crew {
@@ -57,6 +59,7 @@ fn start_crew(
             tokio::spawn(worker(
                 id,
                 period,
+                goodbye,
                 work_done.clone(),
                 reports.clone(),
                 token,
@@ -69,6 +72,7 @@ fn start_crew(
 async fn worker(
     id: usize,
     period: Duration,
+    goodbye: Duration,
     work_done: Arc<AtomicUsize>,
     reports: Arc<Mutex<Vec<String>>>,
     token: CancellationToken,
@@ -85,6 +89,8 @@ async fn worker(
             }
         }
     }
+    // Saying goodbye takes a while: whoever stops the crew must wait for it.
+    sleep(goodbye).await;
     reports
         .lock()
         .unwrap()
@@ -92,7 +98,8 @@ async fn worker(
 }
 
 impl Crew {
-    // Stops every worker, and returns once all of them have stopped.
+    // Stops every worker, and returns once all of them have stopped (said goodbye and
+    // reported).
     async fn shutdown(self) {
         self.token.cancel();
         for worker in self.workers {
@@ -108,6 +115,7 @@ async fn main() {
     let crew = start_crew(
         3,
         Duration::from_millis(100),
+        Duration::from_millis(20),
         work_done.clone(),
         reports.clone(),
     );
