@@ -1,4 +1,4 @@
-// expect: does it still hand its callback
+// expect: not every reading came through `deliver`
 // async_closures1: a closure that returns a future, or an async closure
 //
 // A helper that calls back into your code for every item often takes a closure. When the
