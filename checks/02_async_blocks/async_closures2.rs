@@ -1,4 +1,18 @@
-use super::*;
+// Checks for async_closures2: a retry helper over `impl AsyncFn` that backs off.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - `std::thread::sleep` for the backoff (blocking hidden in the helper): tokio's paused clock
+//   does not see it, so no virtual time passes between attempts; the message names it.
+// - a constant backoff, a wait before the first attempt, a wait after the last one, the wrong
+//   count of attempts: the attempts' start times and the return time are compared exactly,
+//   for several attempt counts, with a diagnosis of which of these it is.
+// - the backoff counted from the attempt's start rather than its end (a timer started before
+//   the operation): a check with operations that take 40ms.
+// - the operation's result replaced (the last error dropped, a success not returned): the
+//   result must be the operation's own.
+// - retrying after a success: a success stops the retries.
+
+use super::retry;
 
 use std::time::Duration;
 
@@ -44,7 +58,7 @@ async fn run(
 ) -> (Result<usize, String>, Vec<Duration>, Duration) {
     let log = EventLog::new();
     let start = Instant::now();
-    let result = watchdog(
+    let result: Result<usize, String> = watchdog(
         LIMIT,
         "retry",
         retry(attempts, async || {
