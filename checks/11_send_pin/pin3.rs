@@ -1,4 +1,15 @@
-use super::*;
+// Mistakes learners make on a recursive async fn, and how each is caught:
+// - the recursion left unboxed (the shipped code): does not compile (E0733).
+// - only the top level boxed, or recursion cut off at some depth: sizes of deep trees (nine
+//   levels) are compared exactly; the message says when only the top directory counted.
+// - a boxed future that is not `Send` (`Pin<Box<dyn Future>>` without `+ Send`): the check
+//   requires `Send` of the walk (compile error).
+// - bypassing the listing (adding up `fs.files` directly): every listing takes 10 ms, so a
+//   walk must take at least 10 ms per level of directories; it is timed in virtual time.
+// - hard-coding: trees are not the exercise's.
+// An iterative walk (a stack of directories) or a concurrent one is a correct answer too.
+
+use super::{RemoteFs, total_size};
 
 use std::time::Duration;
 
@@ -15,8 +26,17 @@ async fn assert_total(files: &[(&'static str, u64)], dir: &str) {
     let walking = total_size(&fs, dir);
     // The boxed recursion is still `Send`: it could run on a spawned task.
     assert_send(&walking);
-    let got = watchdog(LIMIT, "total_size", walking).await;
+    let start = tokio::time::Instant::now();
+    let got: u64 = watchdog(LIMIT, "total_size", walking).await;
+    let took = start.elapsed();
     let prefix = format!("{dir}/");
+    // Levels of directories to list: `dir` itself, and each level below it that has files.
+    let levels = files
+        .iter()
+        .filter_map(|(p, _)| p.strip_prefix(&prefix))
+        .map(|rest| rest.matches('/').count() + 1)
+        .max()
+        .unwrap_or(1);
     let below: Vec<&(&str, u64)> = files
         .iter()
         .filter(|(p, _)| p.starts_with(&prefix))
@@ -35,6 +55,13 @@ async fn assert_total(files: &[(&'static str, u64)], dir: &str) {
     assert_eq!(
         got, expected,
         "total_size({dir:?}) returned {got} for the files {files:?}; expected {expected}: {why}"
+    );
+    let at_least = Duration::from_millis(10 * levels as u64);
+    assert!(
+        took >= at_least,
+        "total_size({dir:?}) returned after {took:?} of virtual time, but listing a directory \
+         takes 10ms and the walk goes {levels} level(s) deep, so it needs at least \
+         {at_least:?}: does it add up `fs.files` without listing the directories?"
     );
 }
 
