@@ -1,5 +1,20 @@
-use super::*;
+// Checks for join1: three independent requests, joined instead of awaited in turn.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - the requests still awaited one after another (or two joined and the third after): the
+//   page must take exactly as long as the slowest request, with latencies the exercise does
+//   not show; the message says which of the two it looks like.
+// - the answers formatted by hand with one `sleep` as long as the slowest request (bypassing
+//   the services, hard-coding): every service counts its requests, and each must get exactly
+//   one, for the right user.
+// - `select!` instead of `join!` (the first answer wins, the others are dropped): the page
+//   needs all three answers, and every request must be made.
+// - futures made first and awaited in turn later: lazy, so still one after another: timing.
+// - a field filled from the wrong service: each field must hold its own service's answer.
 
+use super::{Page, Service, load_page};
+
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use asynclings_support::watchdog;
@@ -7,30 +22,53 @@ use tokio::time::Instant;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
-fn service(name: &'static str, latency_ms: u64) -> Service {
-    Service {
-        name,
-        latency: Duration::from_millis(latency_ms),
-    }
+struct Loaded {
+    profile: String,
+    orders: String,
+    news: String,
+    took: Duration,
+    calls: [usize; 3],
 }
 
-/// Loads a page from services with the given latencies; returns the page and the virtual time
-/// it took.
-async fn load(latencies: [u64; 3], user: u32) -> (Page, Duration) {
-    let [p, o, n] = latencies;
+/// Loads a page from services with the given latencies (in ms).
+async fn load(latencies: [u64; 3], user: u32) -> Loaded {
+    let [p, o, n] = latencies.map(Duration::from_millis);
     let (profile, orders, news) = (
-        service("profile", p),
-        service("orders", o),
-        service("news", n),
+        Service::new("profile", p),
+        Service::new("orders", o),
+        Service::new("news", n),
     );
     let start = Instant::now();
-    let page = watchdog(
+    let page: Page = watchdog(
         LIMIT,
         "load_page",
         load_page(&profile, &orders, &news, user),
     )
     .await;
-    (page, start.elapsed())
+    let took = start.elapsed();
+    let Page {
+        profile: p,
+        orders: o,
+        news: n,
+    } = page;
+    let (p, o, n): (String, String, String) = (p, o, n);
+    Loaded {
+        profile: p,
+        orders: o,
+        news: n,
+        took,
+        calls: [&profile, &orders, &news].map(|s| s.calls.load(Ordering::SeqCst)),
+    }
+}
+
+fn assert_each_service_asked_once(calls: [usize; 3]) {
+    assert_eq!(
+        calls,
+        [1, 1, 1],
+        "the profile, orders and news services got {calls:?} requests; each should get exactly \
+         one. The page is made of the services' own answers: call `get` on each (an answer \
+         written by hand plus a sleep only looks like one)"
+    );
 }
 
 fn assert_concurrent(latencies: [u64; 3], took: Duration) {
@@ -52,23 +90,26 @@ fn assert_concurrent(latencies: [u64; 3], took: Duration) {
 
 #[tokio::test(start_paused = true)]
 async fn the_page_takes_as_long_as_the_slowest_request() {
-    for latencies in [[90, 20, 310], [150, 150, 150], [5, 400, 60]] {
-        let (_, took) = load(latencies, 1).await;
-        assert_concurrent(latencies, took);
+    for latencies in [[93, 21, 317], [151, 151, 151], [7, 403, 61]] {
+        let loaded = load(latencies, 1).await;
+        assert_each_service_asked_once(loaded.calls);
+        assert_concurrent(latencies, loaded.took);
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn each_part_of_the_page_comes_from_its_own_service() {
-    let (page, _) = load([30, 10, 20], 4242).await;
-    let expected = Page {
-        profile: "profile for user 4242".to_string(),
-        orders: "orders for user 4242".to_string(),
-        news: "news for user 4242".to_string(),
-    };
+    let loaded = load([33, 11, 23], 4242).await;
+    assert_each_service_asked_once(loaded.calls);
+    let got = [loaded.profile, loaded.orders, loaded.news];
+    let expected = [
+        "profile for user 4242",
+        "orders for user 4242",
+        "news for user 4242",
+    ];
     assert_eq!(
-        page, expected,
-        "load_page for user 4242 returned {page:?}; each field should hold the answer of its \
-         own service for that user"
+        got, expected,
+        "load_page for user 4242 gave the profile, orders and news {got:?}; each field should \
+         hold the answer of its own service for that user"
     );
 }

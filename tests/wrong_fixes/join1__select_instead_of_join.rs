@@ -1,4 +1,5 @@
 // expect: each field should hold the answer of its own service
+// Wrong fix: `select!` takes the first answer and drops the other requests.
 // join1: waiting for several things at once
 //
 // `.await` waits for one future. Three awaits in a row wait three times, one after another:
@@ -19,18 +20,29 @@
 // task polls the others. The page below loads three independent pieces one after another.
 // Load them at the same time.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::time::sleep;
 
-/// A pretend remote service that answers after `latency`.
+/// A pretend remote service that answers after `latency`. It counts the requests it gets.
 struct Service {
     name: &'static str,
     latency: Duration,
+    calls: AtomicUsize,
 }
 
 impl Service {
+    fn new(name: &'static str, latency: Duration) -> Self {
+        Service {
+            name,
+            latency,
+            calls: AtomicUsize::new(0),
+        }
+    }
+
     async fn get(&self, user: u32) -> String {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         sleep(self.latency).await;
         format!("{} for user {user}", self.name)
     }
@@ -61,18 +73,9 @@ async fn load_page(profile: &Service, orders: &Service, news: &Service, user: u3
 #[tokio::main]
 async fn main() {
     let ms = Duration::from_millis;
-    let profile = Service {
-        name: "profile",
-        latency: ms(70),
-    };
-    let orders = Service {
-        name: "orders",
-        latency: ms(130),
-    };
-    let news = Service {
-        name: "news",
-        latency: ms(40),
-    };
+    let profile = Service::new("profile", ms(70));
+    let orders = Service::new("orders", ms(130));
+    let news = Service::new("news", ms(40));
 
     let start = tokio::time::Instant::now();
     let page = load_page(&profile, &orders, &news, 7).await;
