@@ -1,5 +1,23 @@
-use super::*;
+// Checks for cancel6: finish what you started before you shut down.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - Returning at once (as shipped), or closing the tracker without waiting: requests in
+//   flight are not in the store when shutdown returns.
+// - `wait()` without `close()`: never ready; the 10s watchdog names the missing close.
+// - Sleeping a fixed time instead of waiting for the tasks: too long when nothing is in
+//   flight, too short for a long request.
+// - Polling the tracker (`len()`/`is_empty()` and a 1ms sleep) instead of being woken:
+//   tokio's timers have millisecond resolution, so the poller can land on the right
+//   millisecond; the checks count how often shutdown is polled.
+// - Spinning on `is_empty()` with `yield_now`: the paused clock freezes; a real-time alarm
+//   names the busy loop.
+// - Tasks left alive after shutdown returned: the runtime's alive-task count.
+// - Hard-coding: request ids and work times are the checks' own.
 
+use super::{Request, Server, Store};
+
+use std::cell::Cell;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,21 +28,65 @@ fn ms(n: u64) -> Duration {
 }
 
 fn flushed(store: &Store) -> Vec<u32> {
-    store.flushed.lock().unwrap().clone()
+    let flushed: Vec<u32> = store.flushed.lock().unwrap().clone();
+    flushed
+}
+
+/// Counts the polls of `fut` in `polls`.
+async fn counted<F: Future>(fut: F, polls: &Cell<usize>) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        polls.set(polls.get() + 1);
+        fut.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// Ready after `after` of real (wall-clock) time, measured on a thread of its own.
+async fn real_time_alarm(after: Duration) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        std::thread::sleep(after);
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
 }
 
 async fn shut_down(server: Server) -> Duration {
     let asked = Instant::now();
-    tokio::time::timeout(Duration::from_secs(10), server.shutdown())
-        .await
-        .unwrap_or_else(|_| {
+    let polls = Cell::new(0);
+    let shutdown =
+        tokio::time::timeout(Duration::from_secs(10), counted(server.shutdown(), &polls));
+    tokio::select! {
+        biased;
+        done = shutdown => done.unwrap_or_else(|_| {
             panic!(
                 "Server::shutdown had not returned 10s of virtual time after it was called, \
-                 although no request takes that long. `TaskTracker::wait` is ready only once the \
-                 tracker is closed and empty: call `close()` before `wait()`"
+                 although no request takes that long: it waits for something that never \
+                 happens. `TaskTracker::wait` is ready only once the tracker is closed and \
+                 empty: call `close()` before `wait()`"
             )
-        });
-    asked.elapsed()
+        }),
+        () = real_time_alarm(Duration::from_secs(2)) => panic!(
+            "Server::shutdown did not return in 2s of real time, and the virtual clock stopped \
+             moving: under the paused test clock, time moves only when every task is waiting. \
+             A shutdown that spins (checking `is_empty()` or `len()` and calling `yield_now`) \
+             is always ready, so the requests' sleeps never end. Wait with \
+             `tracker.close(); tracker.wait().await`, which wakes shutdown when the last task \
+             ends"
+        ),
+    }
+    let took = asked.elapsed();
+    let polls = polls.get();
+    assert!(
+        polls <= 12,
+        "Server::shutdown was polled {polls} times in {took:?} of virtual time; waiting for the \
+         tracker is one poll at the start and one when the last task ends (a few more for handles \
+         awaited one by one). Is it checking the \
+         tracker now and then (a short sleep in a loop) instead of waiting to be woken by \
+         `tracker.wait()`?"
+    );
+    took
 }
 
 #[tokio::test(start_paused = true)]
@@ -80,7 +142,7 @@ async fn shutdown_with_nothing_in_flight_returns_at_once() {
         (vec![31, 32], Duration::ZERO),
         "with every request done before shutdown was called, shutdown took {took:?} of virtual \
          time and the store had {:?}; expected [31, 32] and no waiting at all. Does shutdown wait \
-         a fixed time instead of waiting for the tasks?",
+         a fixed time instead of waiting for the tasks still running (here none is)?",
         flushed(&store)
     );
 }
@@ -94,7 +156,8 @@ async fn shutdown_of_an_idle_server_returns_at_once() {
         took,
         Duration::ZERO,
         "shutdown of a server that never accepted a request took {took:?} of virtual time; \
-         expected no waiting at all"
+         expected no waiting at all. Does shutdown wait a fixed time instead of waiting for the \
+         tasks still running (here none is)?"
     );
 }
 
