@@ -1,4 +1,15 @@
-use super::*;
+// Checks for join2: a `Vec` of futures joined with `join_all`, outputs in input order.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - the futures awaited in a loop (made first or not: they are lazy either way): twenty
+//   fetches must take one latency, not twenty.
+// - joined in pairs or small batches: still slower than one latency; the message says some
+//   fetches wait for others.
+// - `FuturesUnordered` or `buffer_unordered` (completion order): the records must be in the
+//   order of the ids, with ids whose latencies finish in another order.
+// - a fixed list of records (hard-coding): the checks use ids the exercise does not show.
+
+use super::fetch_all;
 
 use std::time::Duration;
 
@@ -24,7 +35,7 @@ fn why(ids: &[u32], took: Duration) -> &'static str {
 
 async fn run(ids: &[u32]) -> (Vec<String>, Duration) {
     let start = Instant::now();
-    let records = watchdog(LIMIT, "fetch_all", fetch_all(ids)).await;
+    let records: Vec<String> = watchdog(LIMIT, "fetch_all", fetch_all(ids)).await;
     (records, start.elapsed())
 }
 
