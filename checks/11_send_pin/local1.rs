@@ -1,5 +1,19 @@
-use super::*;
+// Mistakes learners make on tasks that must stay on one thread, and how each is caught:
+// - `tokio::spawn` with an `unsafe impl Send` wrapper: on a multi-threaded runtime the Ui is
+//   used on a worker thread and panics; the message says why.
+// - `Box::leak` (or a `'static` of any kind) instead of an `Rc::clone` per task: the Ui's
+//   owner count must be back to 1 afterwards.
+// - no task at all (`join_all` of the animations in the caller, inside `run_until` or not), or
+//   one task animating every widget: the Ui notes which task drew each frame; every widget
+//   must be drawn by a task of its own.
+// - one widget after another: the virtual time is the longest animation, not the sum.
+// - returning before the set's tasks are done (`run_until` of something else, the set
+//   dropped): frames missing.
+// - hard-coding: the widgets are not the exercise's.
 
+use super::{Ui, Widget, animate_all};
+
+use std::collections::{BTreeMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::time::Duration;
@@ -50,7 +64,8 @@ async fn run(ui: &Rc<Ui>, widgets: &[(&str, u32, u64)]) {
 }
 
 fn assert_frames(ui: &Ui, widgets: &[(&str, u32, u64)]) {
-    let mut drawn = ui.drawn.borrow().clone();
+    let noted: Vec<(String, u32, Option<tokio::task::Id>)> = ui.drawn.borrow().clone();
+    let mut drawn: Vec<(String, u32)> = noted.iter().map(|(w, f, _)| (w.clone(), *f)).collect();
     drawn.sort();
     let expected = all_frames(widgets);
     assert_eq!(
@@ -63,6 +78,34 @@ fn assert_frames(ui: &Ui, widgets: &[(&str, u32, u64)]) {
         expected.len()
     );
     assert_eq!(drawn, expected, "animate_all should draw every frame once");
+    // Which task drew each widget's frames.
+    let mut drawn_by: BTreeMap<String, Vec<Option<tokio::task::Id>>> = BTreeMap::new();
+    for (widget, _, by) in &noted {
+        let by: Option<tokio::task::Id> = *by;
+        drawn_by.entry(widget.clone()).or_default().push(by);
+    }
+    for (widget, by) in &drawn_by {
+        assert!(
+            by.iter().all(|b| b.is_some()),
+            "the frames of {widget} were drawn outside any task: is every animation run by the \
+             caller itself (`join_all`, perhaps inside `run_until`)? Give each widget a task of \
+             its own with `spawn_local`"
+        );
+        assert!(
+            by.iter().all(|b| *b == by[0]),
+            "the frames of {widget} were drawn by several tasks; one task should animate it from \
+             its first frame to its last"
+        );
+    }
+    let tasks: HashSet<Option<tokio::task::Id>> = drawn_by.values().map(|by| by[0]).collect();
+    assert_eq!(
+        tasks.len(),
+        drawn_by.len(),
+        "{} widgets were drawn by {} task(s): every widget should be animated on a task of its \
+         own (`spawn_local` once per widget), not all of them inside one task",
+        drawn_by.len(),
+        tasks.len()
+    );
 }
 
 #[tokio::test(start_paused = true)]

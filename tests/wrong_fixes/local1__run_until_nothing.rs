@@ -9,7 +9,7 @@
 //
 // `tokio::task::LocalSet` is a set of tasks that all run on the thread that drives the set:
 //
-//     let local = LocalSet::new();
+//     let local = task::LocalSet::new();
 //     local.spawn_local(async move { .. });   // no `Send` needed
 //     local.await;                            // runs the set's tasks until all are done
 //                                             // (or: local.run_until(some_future).await)
@@ -30,14 +30,15 @@ use std::rc::Rc;
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use tokio::task::LocalSet;
+use tokio::task;
 use tokio::time::sleep;
 
 /// A pretend GUI toolkit. Like most real ones, it may only be used on the thread that made
-/// it, and it checks. (It is not `Send`, and tasks share it through `Rc`.)
+/// it, and it checks. (It is not `Send`, and tasks share it through `Rc`.) For its debug
+/// overlay it notes each frame drawn, and which task drew it.
 struct Ui {
     made_on: ThreadId,
-    drawn: RefCell<Vec<(String, u32)>>,
+    drawn: RefCell<Vec<(String, u32, Option<task::Id>)>>,
 }
 
 impl Ui {
@@ -54,7 +55,10 @@ impl Ui {
             self.made_on,
             "the Ui was used on another thread than the one that made it"
         );
-        self.drawn.borrow_mut().push((widget.to_string(), frame));
+        let by = task::try_id();
+        self.drawn
+            .borrow_mut()
+            .push((widget.to_string(), frame, by));
     }
 }
 
@@ -78,7 +82,7 @@ async fn animate_all(ui: Rc<Ui>, widgets: Vec<Widget>) {
     // The tasks of a `LocalSet` run on the thread that awaits the set, so they need not be
     // `Send`, and the `Ui` never leaves its thread. Each task owns its own `Rc` of the `Ui`
     // (`spawn_local` still needs `'static`); the last clone goes away with the last task.
-    let local = LocalSet::new();
+    let local = task::LocalSet::new();
     for widget in widgets {
         let ui = Rc::clone(&ui);
         local.spawn_local(async move { animate(&ui, widget).await });
@@ -96,5 +100,7 @@ async fn main() {
     };
     let widgets = vec![widget("clock", 3, 100), widget("spinner", 5, 40)];
     animate_all(Rc::clone(&ui), widgets).await;
-    println!("{:?}", ui.drawn.borrow());
+    for (widget, frame, _) in ui.drawn.borrow().iter() {
+        println!("{widget}: frame {frame}");
+    }
 }
