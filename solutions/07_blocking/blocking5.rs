@@ -18,10 +18,14 @@
 // `.await` is not `Send` either, and `tokio::spawn` demands `Send`. Hence the error:
 // "future cannot be sent between threads safely ... `MutexGuard` ... held across an await".
 //
-// What counts is the guard's scope, not where you last use it. Copying the value you need
-// out of the guard is not enough while the guard itself lives on, and the compiler does not
-// even accept `drop(guard)` before the `.await` (its check goes by scopes). Put the locked
-// part in a `{ }` block of its own that ends before the `.await`, and take out what you need.
+// What counts is whether rustc thinks the guard may still be alive at the `.await`, and it
+// decides that from scopes and borrows, not from where you last use it. Copying the value
+// you need out of the guard is not enough while the guard itself lives on. `drop(guard)`
+// before the `.await` is not enough either once the guard has been borrowed, and using a
+// guard borrows it (`stats.total += 1` goes through `DerefMut`, which takes `&mut stats`):
+// rustc counts a value that was borrowed as alive until the end of its scope, moved or not.
+// Put the locked part in a `{ }` block of its own that ends before the `.await`, and take
+// out what you need.
 //
 // `record_hit` below does not compile where it is spawned. Keep the std Mutex, and keep
 // the lock only while you touch the stats.
