@@ -33,9 +33,6 @@ const LIST_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Builds binary `bin` (the harness of `ex`, its solution, or a wrong fix) and runs it.
 pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
-    if let Some(rejected) = rejected_source(wb, ex) {
-        return Ok(rejected);
-    }
     let build = cargo::build(wb, bin, ex.test).await?;
     judge(wb, ex, build).await
 }
@@ -88,32 +85,18 @@ pub async fn check_many_repeated(
 ) -> Result<Vec<(Outcome, Duration)>> {
     use futures::StreamExt;
 
-    let mut early: Vec<Option<Outcome>> = items
-        .iter()
-        .map(|(ex, bin)| {
-            if *bin == ex.harness_bin(crate::exercise::Variant::Exercise) {
-                rejected_source(wb, ex)
-            } else {
-                None
-            }
-        })
-        .collect();
     let to_build: Vec<(String, bool)> = items
         .iter()
-        .zip(&early)
-        .filter(|(_, early)| early.is_none())
-        .map(|((ex, bin), _)| (bin.clone(), ex.test))
+        .map(|(ex, bin)| (bin.clone(), ex.test))
         .collect();
     let mut builds = cargo::build_many(wb, &to_build).await?;
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runs = futures::stream::iter(items.iter().enumerate().map(|(i, (ex, bin))| {
-        let early = early[i].take();
         let build = builds.remove(bin);
         async move {
             let started = std::time::Instant::now();
-            let outcome = match (early, build) {
-                (Some(outcome), _) => outcome,
-                (None, Some(build)) => {
+            let outcome = match build {
+                Some(build) => {
                     let first = judge(wb, ex, build.clone()).await?;
                     let mut outcome = first;
                     for run in 2..=runs {
@@ -125,7 +108,7 @@ pub async fn check_many_repeated(
                     }
                     outcome
                 }
-                (None, None) => anyhow::bail!("`{bin}` was not built"),
+                None => anyhow::bail!("`{bin}` was not built"),
             };
             Ok::<_, anyhow::Error>((i, outcome, started.elapsed()))
         }
@@ -219,122 +202,6 @@ pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<
     } else {
         run_program(wb, ex, &exe, warnings).await
     }
-}
-
-/// Macros the checks use, which a learner's file must not redefine for them.
-const STD_MACROS: &[&str] = &[
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "panic",
-    "unreachable",
-    "todo",
-    "unimplemented",
-    "matches",
-    "format",
-    "vec",
-    "write",
-    "writeln",
-    "println",
-    "eprintln",
-    "print",
-    "eprint",
-    "dbg",
-];
-
-/// A failing outcome when the learner's file tries to change what its checks do: a
-/// `#[macro_export]` macro lands in the crate root, where the checks' `use super::*;` would
-/// pick it up in place of `assert_eq!` and friends. (The harness declares the checks before
-/// including the learner's file, so a plain `macro_rules!` is out of their reach.)
-pub fn rejected_source(wb: &Workbook, ex: &Exercise) -> Option<Outcome> {
-    let source = std::fs::read_to_string(wb.root.join(ex.path())).ok()?;
-    let reason = forbidden(&source)?;
-    Some(Outcome::ChecksFailed(ChecksFailed {
-        failures: vec![CheckFailure {
-            name: "the rules of the checks".to_owned(),
-            message: reason,
-        }],
-        n_checks: 1,
-        warnings: Vec::new(),
-    }))
-}
-
-fn forbidden(source: &str) -> Option<String> {
-    let code = strip_comments(source);
-    if code.contains("macro_export") {
-        return Some(
-            "`#[macro_export]` puts a macro where the hidden checks would use it instead of \
-             their own: exercises never need it, so the checks do not run with it"
-                .to_owned(),
-        );
-    }
-    let mut rest = code.as_str();
-    while let Some(at) = rest.find("macro_rules!") {
-        rest = &rest[at + "macro_rules!".len()..];
-        let name: String = rest
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if STD_MACROS.contains(&name.as_str()) {
-            return Some(format!(
-                "the file redefines `{name}!`, a macro the checks rely on: rename your macro"
-            ));
-        }
-    }
-    None
-}
-
-/// The code without `//` and `/* */` comments, so that a lesson may mention anything.
-fn strip_comments(source: &str) -> String {
-    let mut out = String::with_capacity(source.len());
-    let mut chars = source.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            match c {
-                '\\' => {
-                    if let Some(next) = chars.next() {
-                        out.push(next);
-                    }
-                }
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match (c, chars.peek()) {
-            ('"', _) => {
-                in_string = true;
-                out.push(c);
-            }
-            ('/', Some('/')) => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                }
-            }
-            ('/', Some('*')) => {
-                chars.next();
-                let mut previous = ' ';
-                for c in chars.by_ref() {
-                    if previous == '*' && c == '/' {
-                        break;
-                    }
-                    previous = c;
-                }
-                out.push(' ');
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// The learner's code runs confined (see `confine`), in an empty working directory of its
@@ -586,19 +453,6 @@ fn display_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exported_or_shadowing_macros_are_refused() {
-        let exported = "#[macro_export]\nmacro_rules! helper { () => {} }\nfn main() {}\n";
-        assert!(forbidden(exported).unwrap().contains("macro_export"));
-        let shadow = "macro_rules! assert_eq { ($($t:tt)*) => {} }\nfn main() {}\n";
-        assert!(forbidden(shadow).unwrap().contains("`assert_eq!`"));
-        let own = "macro_rules! square { ($x:expr) => { $x * $x } }\nfn main() {}\n";
-        assert_eq!(forbidden(own), None);
-        let in_comments = "// a lesson may say #[macro_export] or macro_rules! assert\n\
-                           /* macro_rules! panic */ fn main() { let s = \"// not a comment\"; }\n";
-        assert_eq!(forbidden(in_comments), None);
-    }
 
     #[test]
     fn lists_only_tests() {

@@ -26,8 +26,6 @@ const ENVIRONMENT: &str = "reads the environment or the command line, which no e
 const NETWORK: &str = "uses the network, which no exercise needs: the exercises simulate it";
 const INCLUDES: &str = "reads another file or an environment variable while it is compiled, \
      which no exercise needs: a graded file may only use what it holds";
-const PANIC_HOOK: &str = "replaces the panic hook, which no exercise needs: the checks' own \
-     failure messages must reach the report";
 
 const METHODS: &[(&str, &str)] = &[
     ("std::fs::canonicalize", FILES),
@@ -69,8 +67,6 @@ const METHODS: &[(&str, &str)] = &[
     ("std::env::temp_dir", ENVIRONMENT),
     ("std::env::set_var", ENVIRONMENT),
     ("std::env::remove_var", ENVIRONMENT),
-    ("std::panic::set_hook", PANIC_HOOK),
-    ("std::panic::take_hook", PANIC_HOOK),
 ];
 
 const TYPES: &[(&str, &str)] = &[
@@ -151,7 +147,7 @@ pub fn refusals(diagnostics: &[Diagnostic], root: &Path) -> Vec<String> {
                 .iter()
                 .map(|child| child.message.as_str())
                 .find(|message| {
-                    [FILES, PROCESSES, ENVIRONMENT, NETWORK, INCLUDES, PANIC_HOOK]
+                    [FILES, PROCESSES, ENVIRONMENT, NETWORK, INCLUDES]
                         .contains(message)
                 })
                 .unwrap_or("which grading does not allow");
@@ -180,7 +176,7 @@ pub fn dep_info_refusals(
     allowed: &BTreeSet<PathBuf>,
     extra: &BTreeSet<PathBuf>,
 ) -> Vec<String> {
-    let dep_info = exe.with_extension("d");
+    let dep_info = dep_info_path(exe);
     let Ok(text) = std::fs::read_to_string(&dep_info) else {
         // rustc always writes it; without it nothing can be said of what was read.
         return vec![format!(
@@ -220,6 +216,49 @@ pub fn dep_info_refusals(
         }
     }
     reasons
+}
+
+/// rustc's dep-info file for `exe`: beside it for a test binary (`deps/name-hash`); for a
+/// program, which cargo copies up to `debug/name`, beside the file in `deps/` it came from.
+fn dep_info_path(exe: &Path) -> PathBuf {
+    let beside = exe.with_extension("d");
+    let Some(dir) = exe.parent() else {
+        return beside;
+    };
+    if dir.ends_with("deps") {
+        return beside;
+    }
+    let stem = exe
+        .file_name()
+        .map(|n| n.to_string_lossy().replace('-', "_") + "-")
+        .unwrap_or_default();
+    let Ok(meta) = std::fs::metadata(exe) else {
+        return beside;
+    };
+    let same_file = |other: &std::fs::Metadata| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            other.ino() == meta.ino() && other.dev() == meta.dev()
+        }
+        #[cfg(not(unix))]
+        {
+            other.len() == meta.len() && other.modified().ok() == meta.modified().ok()
+        }
+    };
+    std::fs::read_dir(dir.join("deps"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension().is_none()
+                && path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&stem))
+        })
+        .find(|path| std::fs::metadata(path).is_ok_and(|m| same_file(&m)))
+        .map_or(beside, |found| found.with_extension("d"))
 }
 
 /// Make's escapes in dep-info paths (`\ ` for a space).

@@ -100,6 +100,9 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
         if let Ok(source) = std::fs::read_to_string(root.join(ex.path())) {
             problems.extend(authoring_problems(ex, &source));
         }
+        if let Ok(checks) = std::fs::read_to_string(root.join(ex.check_path())) {
+            problems.extend(check_file_problems(ex, &checks));
+        }
     }
     if !stale.is_empty() {
         // Building against stale plumbing would report confusing errors; sync first.
@@ -268,6 +271,28 @@ fn authoring_problems(ex: &Exercise, source: &str) -> Vec<String> {
         ));
     }
     problems
+}
+
+/// What a check file must be like to be safe from the learner's file it is compiled with.
+fn check_file_problems(ex: &Exercise, source: &str) -> Vec<String> {
+    let path = ex.check_path().display().to_string();
+    source
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            let line = line.trim_start();
+            line.starts_with("use ") && line.contains("super::") && line.contains('*')
+        })
+        .map(|(n, line)| {
+            format!(
+                "`{path}`:{}: `{}` glob-imports the learner's file: import the items the checks \
+                 use by name (`use super::{{a, B}};`), so that a learner's `Vec`, `Ok` or \
+                 `assert_eq!` cannot stand in for the real one",
+                n + 1,
+                line.trim()
+            )
+        })
+        .collect()
 }
 
 fn report(problems: Vec<String>, n_ok: usize) -> Result<ExitCode> {

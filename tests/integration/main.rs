@@ -4,6 +4,7 @@ mod support;
 
 mod curriculum;
 mod dev;
+mod forgery;
 mod diagnostics;
 mod grade;
 mod info_errors;

@@ -137,6 +137,9 @@ impl Workbook {
             // outputs by its path relative to the workspace, so two copies sharing one target
             // directory would take each other's binaries for up to date.
             .env_remove("ASYNCLINGS_TARGET_DIR")
+            // Grading workspaces are shared by every test (one per set of checks, locked while
+            // in use), inside this repository's target directory rather than the user's cache.
+            .env("ASYNCLINGS_GRADE_DIR", repo_root().join("target/asynclings-test-grade"))
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
