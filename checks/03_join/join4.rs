@@ -1,6 +1,22 @@
-use super::*;
+// Checks for join4: at most MAX_IN_FLIGHT downloads at once, a free slot reused at once.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - no limit (plain `join_all`): the peak number in flight, measured by the checks' own
+//   download function, exceeds MAX_IN_FLIGHT.
+// - a limit of 1, or downloads awaited one after another: the peak is 1 and it is slow.
+// - fixed batches of 4 (`chunks(4)` + `join_all`), or `buffered` (which waits for the oldest):
+//   one slow download and eight quick ones must all be done when the slow one is.
+// - a counter polled with `sleep(1ms)` until a slot is free (polling instead of being woken):
+//   each of the checks' downloads finishes a scheduler turn after its timer fires, so a
+//   poller that wakes on the same tick still sees the slot taken and starts a tick late; the
+//   elapsed times are exact, so it fails whatever order tokio fires same-tick timers in.
+// - a url downloaded twice, or a page made up (bypassing `download`): every url must be
+//   downloaded exactly once and its page returned.
+
+use super::{MAX_IN_FLIGHT, download_all};
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use asynclings_support::{InFlight, watchdog};
@@ -30,17 +46,30 @@ async fn run(latencies: &[u64]) -> Run {
         .zip(latencies.iter().map(|&l| ms(l)))
         .collect();
     let in_flight = InFlight::default();
+    let calls = AtomicUsize::new(0);
     let start = Instant::now();
-    let mut pages = watchdog(
+    let mut pages: Vec<String> = watchdog(
         LIMIT,
         "download_all",
         download_all(urls, async |url: String| {
+            calls.fetch_add(1, Ordering::SeqCst);
             let _guard = in_flight.enter();
             tokio::time::sleep(latency[&url]).await;
+            // The reply is read a scheduler turn after the timer fires: a slot frees up after
+            // every task woken on the same tick has run.
+            tokio::task::yield_now().await;
             format!("page at {url}")
         }),
     )
     .await;
+    let calls = calls.load(Ordering::SeqCst);
+    assert_eq!(
+        calls,
+        latencies.len(),
+        "download_all of {} urls called `download` {calls} times; each url should be \
+         downloaded exactly once",
+        latencies.len()
+    );
     pages.sort();
     Run {
         pages,
@@ -76,11 +105,18 @@ async fn at_most_four_in_flight() {
         "download_all did not return every page exactly once"
     );
     assert_peak(10, run.peak, MAX_IN_FLIGHT);
+    let why = if run.took > ms(150) && run.took < ms(200) {
+        ": a few milliseconds late, so a free slot was noticed by polling (a `sleep` in a loop) \
+         rather than by waiting on it. Wait for a permit (`Semaphore::acquire`), which wakes \
+         you the moment one is given back"
+    } else {
+        ""
+    };
     assert_eq!(
         run.took,
         ms(150),
         "10 downloads of 50ms, at most 4 at a time, took {:?} of virtual time; expected \
-         ceil(10 / 4) = 3 rounds of 50ms = 150ms",
+         ceil(10 / 4) = 3 rounds of 50ms = 150ms{why}",
         run.took
     );
 }
@@ -103,7 +139,10 @@ async fn a_free_slot_is_used_at_once() {
         "one 400ms download and eight of 100ms took {:?} of virtual time; with 4 slots, the \
          quick ones fit beside the slow one and everything is done at 400ms. A download should \
          start as soon as any slot frees up: are they run in fixed batches of 4 (or with \
-         `buffered`, which waits for the oldest before starting more)?",
+         `buffered`, which waits for the oldest before starting more)? If it is a millisecond \
+         or so late per round, a slot is noticed by polling (a `sleep` in a loop) rather than \
+         by waiting on it: wait for a permit (`Semaphore::acquire`), which wakes you the \
+         moment one is free",
         run.took
     );
 }

@@ -13,15 +13,19 @@
 // and when one download finishes, the next one starts in its slot right away, without
 // waiting for the others in its "batch".
 //
-// Two common ways to get there:
+// A `tokio::sync::Semaphore` is a counter of *permits*. `acquire().await` takes one, waiting
+// while there are none left; the permit goes back when it is dropped. Make one with `n`
+// permits, and have every download take a permit before it starts and hold it until it is
+// done: then at most `n` are in flight, whatever the number of futures being joined, and a
+// finished download hands its permit straight to the next one waiting.
 //
-// - A stream of futures with `buffer_unordered(n)`: it keeps up to `n` futures running and
-//   yields their outputs as they finish (`use futures::stream::{self, StreamExt};`).
+//     let slots = Semaphore::new(4);
+//     let guarded = async {
+//         let _permit = slots.acquire().await.expect("the semaphore is never closed");
+//         work().await                      // the permit is held until this is done
+//     };                                    // ...and given back here, when it is dropped
 //
-//       stream::iter(items).map(|item| work(item)).buffer_unordered(n).collect::<Vec<_>>().await
-//
-// - A `tokio::sync::Semaphore` with `n` permits: every future first waits for a permit and
-//   holds it while it works; the permit goes back when it is dropped.
+// (13_streams shows another way: a stream of futures with `buffer_unordered(n)`.)
 //
 // `download_all` below starts every download at once. Keep it to `MAX_IN_FLIGHT`.
 

@@ -13,21 +13,26 @@
 // and when one download finishes, the next one starts in its slot right away, without
 // waiting for the others in its "batch".
 //
-// Two common ways to get there:
+// A `tokio::sync::Semaphore` is a counter of *permits*. `acquire().await` takes one, waiting
+// while there are none left; the permit goes back when it is dropped. Make one with `n`
+// permits, and have every download take a permit before it starts and hold it until it is
+// done: then at most `n` are in flight, whatever the number of futures being joined, and a
+// finished download hands its permit straight to the next one waiting.
 //
-// - A stream of futures with `buffer_unordered(n)`: it keeps up to `n` futures running and
-//   yields their outputs as they finish (`use futures::stream::{self, StreamExt};`).
+//     let slots = Semaphore::new(4);
+//     let guarded = async {
+//         let _permit = slots.acquire().await.expect("the semaphore is never closed");
+//         work().await                      // the permit is held until this is done
+//     };                                    // ...and given back here, when it is dropped
 //
-//       stream::iter(items).map(|item| work(item)).buffer_unordered(n).collect::<Vec<_>>().await
-//
-// - A `tokio::sync::Semaphore` with `n` permits: every future first waits for a permit and
-//   holds it while it works; the permit goes back when it is dropped.
+// (13_streams shows another way: a stream of futures with `buffer_unordered(n)`.)
 //
 // `download_all` below starts every download at once. Keep it to `MAX_IN_FLIGHT`.
 
 use std::time::Duration;
 
-use futures::stream::{self, StreamExt};
+use futures::future::join_all;
+use tokio::sync::Semaphore;
 
 /// How many downloads may be in flight at once.
 const MAX_IN_FLIGHT: usize = 4;
@@ -35,13 +40,19 @@ const MAX_IN_FLIGHT: usize = 4;
 /// Downloads every url with `download`, with at most `MAX_IN_FLIGHT` downloads in flight at
 /// any moment. Returns the pages in any order.
 async fn download_all(urls: Vec<String>, download: impl AsyncFn(String) -> String) -> Vec<String> {
-    // `buffer_unordered` keeps at most MAX_IN_FLIGHT of the download futures running, and
-    // starts the next one as soon as any of them finishes, so no slot waits for a slow one.
-    stream::iter(urls)
-        .map(|url| download(url))
-        .buffer_unordered(MAX_IN_FLIGHT)
-        .collect()
-        .await
+    // Every download waits for one of MAX_IN_FLIGHT permits before it starts and holds it to
+    // the end; `join_all` runs them all, but only those holding a permit are in flight, and a
+    // finished download's permit goes at once to the next one waiting.
+    let slots = Semaphore::new(MAX_IN_FLIGHT);
+    let (slots, download) = (&slots, &download);
+    join_all(urls.into_iter().map(|url| async move {
+        let _permit = slots
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        download(url).await
+    }))
+    .await
 }
 
 #[tokio::main]

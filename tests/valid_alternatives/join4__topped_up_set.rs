@@ -1,0 +1,74 @@
+// Valid alternative: a `FuturesUnordered` started with MAX_IN_FLIGHT downloads and topped up by
+// one each time one finishes.
+// join4: a limit on how much runs at once
+//
+// `join_all` over a thousand downloads starts a thousand downloads at once. The other side
+// rarely thanks you for that: servers limit connections per client, and the sockets, memory
+// and file handles all add up on your side too. What you usually want is "all of them, but
+// at most N at a time":
+//
+//     slot 1  |--a--|--e--|--i--|
+//     slot 2  |--b--|--f--|--j--|
+//     slot 3  |--c--|--g--|
+//     slot 4  |--d--|--h--|
+//
+// and when one download finishes, the next one starts in its slot right away, without
+// waiting for the others in its "batch".
+//
+// Two common ways to get there:
+//
+// - A stream of futures with `buffer_unordered(n)`: it keeps up to `n` futures running and
+//   yields their outputs as they finish (`use futures::stream::{self, StreamExt};`).
+//
+//       stream::iter(items).map(|item| work(item)).buffer_unordered(n).collect::<Vec<_>>().await
+//
+// - A `tokio::sync::Semaphore` with `n` permits: every future first waits for a permit and
+//   holds it while it works; the permit goes back when it is dropped.
+//
+// `download_all` below starts every download at once. Keep it to `MAX_IN_FLIGHT`.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+
+/// How many downloads may be in flight at once.
+const MAX_IN_FLIGHT: usize = 4;
+
+/// Downloads every url with `download`, with at most `MAX_IN_FLIGHT` downloads in flight at
+/// any moment. Returns the pages in any order.
+async fn download_all(urls: Vec<String>, download: impl AsyncFn(String) -> String) -> Vec<String> {
+    let mut urls = urls.into_iter();
+    let mut running = FuturesUnordered::new();
+    for url in urls.by_ref().take(MAX_IN_FLIGHT) {
+        running.push(download(url));
+    }
+    let mut pages = Vec::new();
+    while let Some(page) = running.next().await {
+        pages.push(page);
+        if let Some(url) = urls.next() {
+            running.push(download(url));
+        }
+    }
+    pages
+}
+
+#[tokio::main]
+async fn main() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // A pretend server that takes 100ms per page and reports how many requests it is serving.
+    let in_flight = AtomicUsize::new(0);
+    let download = async |url: String| {
+        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        println!("GET {url} ({now} in flight)");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        in_flight.fetch_sub(1, Ordering::SeqCst);
+        format!("<page {url}>")
+    };
+
+    let urls: Vec<String> = (1..=10).map(|i| format!("/item/{i}")).collect();
+    let start = tokio::time::Instant::now();
+    let pages = download_all(urls, download).await;
+    println!("{} pages in {:?}", pages.len(), start.elapsed());
+}
