@@ -1,4 +1,20 @@
-use super::*;
+// Checks for blocking1: a pause that does not hold the thread.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - `std::thread::sleep` for the pause (as shipped): a heartbeat task on the same
+//   current-thread runtime beats zero times and the virtual clock does not move.
+// - Raising the display's patience instead (hiding the symptom): the heartbeat still stops.
+// - `tokio::time::sleep(..)` without `.await`: the future is dropped unpolled; the virtual
+//   time must be exactly the sum of the pauses.
+// - `spawn_blocking` around the blocking sleep, or a `yield_now` before it: the pause still
+//   happens on a real clock, not the runtime's timer; the heartbeat and the exact virtual
+//   time show it.
+// - `block_in_place` around the sleep: tokio panics on a current-thread runtime; the panic
+//   is turned into a lesson that says why (and that the pause should be a Tokio sleep).
+// - Pauses that do not overlap when two kettles heat under `join!`: exact virtual time.
+// - Hard-coding: the step counts are the checks' own.
+
+use super::{Kettle, STEP_PAUSE, heat_up};
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,7 +34,12 @@ async fn heat_beside_a_heartbeat(steps: u32) {
     let kettle = Kettle::default();
     let heartbeat = Heartbeat::start(ms(20));
     let start = Instant::now();
-    watchdog(LIMIT, "heat_up", heat_up(&kettle, steps)).await;
+    watchdog(
+        LIMIT,
+        "heat_up",
+        no_block_in_place("heat_up", heat_up(&kettle, steps)),
+    )
+    .await;
     let took = start.elapsed();
     let beats = heartbeat.beats();
 
@@ -45,7 +66,7 @@ async fn heat_beside_a_heartbeat(steps: u32) {
         "while heat_up({steps}) ran for {took:?}, a heartbeat ticking every 20ms beat {beats} \
          times; expected {expected_beats}: the thread should be free during every pause"
     );
-    let degrees = kettle.temperature.load(Ordering::SeqCst);
+    let degrees: u32 = kettle.temperature.load(Ordering::SeqCst);
     assert_eq!(
         degrees,
         10 * steps,
@@ -82,4 +103,36 @@ async fn two_kettles_heat_at_the_same_time() {
          pauses should overlap, so it should take as long as the longer one, {:?}",
         STEP_PAUSE * 5
     );
+}
+
+/// The text of a panic's payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Runs `fut`, turning tokio's panic for `block_in_place` on a current-thread runtime into a
+/// lesson; any other panic goes on as it was.
+async fn no_block_in_place<F: std::future::Future>(what: &str, fut: F) -> F::Output {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(output) => output,
+        Err(payload) => {
+            let text = panic_text(payload.as_ref());
+            if text.contains("only when running on the multi-threaded runtime") {
+                panic!(
+                    "{what} panicked: {text:?}. `block_in_place` works only on a multi-threaded \
+                     runtime, where it can hand this worker's other tasks to another thread; on \
+                     a current-thread runtime (this check's, `#[tokio::test]`'s default, and \
+                     the exercise's `main`) there is no other thread, so tokio refuses. A pause is a wait, not \
+                     work: `tokio::time::sleep(STEP_PAUSE).await` gives the thread back while it \
+                     waits"
+                );
+            }
+            std::panic::resume_unwind(payload)
+        }
+    }
 }
