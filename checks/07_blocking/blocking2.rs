@@ -1,4 +1,22 @@
-use super::*;
+// Checks for blocking2: heavy work off the runtime.
+//
+// The checks hand `checksum` a pretend file that notes the thread of every read; the first
+// read made off the runtime's thread asks a task on the runtime to answer, proving the
+// runtime is free meanwhile.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - Reading and hashing on the runtime's thread (as shipped), marking the code `async`, or
+//   yielding between chunks: reads are counted on the runtime's thread.
+// - A `std::thread` that is `join()`ed (or a `block_on`/channel `recv` that blocks) from the
+//   async code: the read happens elsewhere, but the runtime cannot answer meanwhile.
+// - `spawn_blocking` around an async block that still does the work on the runtime:
+//   reads are counted on the runtime's thread.
+// - `block_in_place`: tokio panics on a current-thread runtime; the panic is turned into a
+//   lesson.
+// - Changing the hash or losing the read error: fixed expected values and an error case.
+// - Hard-coding: the data are the checks' own.
+
+use super::{SEED, checksum, mix};
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -115,9 +133,9 @@ fn check_threads(seen: &Seen) {
 async fn the_file_is_read_and_hashed_off_the_runtime() {
     let data = sample(48_000, 7);
     let (file, seen) = probe(data.clone(), None);
-    let sum = checksum(file).await;
+    let sum: io::Result<u64> = no_block_in_place("checksum", checksum(file)).await;
     check_threads(&seen);
-    let expected = mix(SEED, &data);
+    let expected: u64 = mix(SEED, &data);
     assert_eq!(
         sum.as_ref().ok(),
         Some(&expected),
@@ -128,7 +146,7 @@ async fn the_file_is_read_and_hashed_off_the_runtime() {
 #[tokio::test]
 async fn the_hash_is_unchanged() {
     let (file, _) = probe(b"asynclings".to_vec(), None);
-    let sum = checksum(file).await;
+    let sum: io::Result<u64> = no_block_in_place("checksum", checksum(file)).await;
     assert_eq!(
         sum.as_ref().ok(),
         Some(&0x47d4_4973_cce2_a92d),
@@ -136,10 +154,10 @@ async fn the_hash_is_unchanged() {
          and SEED as they are"
     );
     let (empty, _) = probe(Vec::new(), None);
-    let sum = checksum(empty).await;
+    let sum: io::Result<u64> = no_block_in_place("checksum", checksum(empty)).await;
     assert_eq!(
         sum.as_ref().ok(),
-        Some(&SEED),
+        Some(&0xcbf2_9ce4_8422_2325),
         "the checksum of an empty file is {sum:?}; expected Ok(SEED)"
     );
 }
@@ -147,7 +165,7 @@ async fn the_hash_is_unchanged() {
 #[tokio::test]
 async fn a_read_error_is_returned() {
     let (file, seen) = probe(sample(9_000, 3), Some(5_000));
-    let sum = checksum(file).await;
+    let sum: io::Result<u64> = no_block_in_place("checksum", checksum(file)).await;
     check_threads(&seen);
     match sum {
         Err(err) if err.kind() == io::ErrorKind::ConnectionReset => {}
@@ -155,5 +173,37 @@ async fn a_read_error_is_returned() {
             "reading the file failed after 5000 bytes, but checksum gave {other:?}; expected the \
              read error, as before"
         ),
+    }
+}
+
+/// The text of a panic's payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Runs `fut`, turning tokio's panic for `block_in_place` on a current-thread runtime into a
+/// lesson; any other panic goes on as it was.
+async fn no_block_in_place<F: std::future::Future>(what: &str, fut: F) -> F::Output {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(output) => output,
+        Err(payload) => {
+            let text = panic_text(payload.as_ref());
+            if text.contains("only when running on the multi-threaded runtime") {
+                panic!(
+                    "{what} panicked: {text:?}. `block_in_place` works only on a multi-threaded \
+                     runtime, where it can hand this worker's other tasks to another thread; on \
+                     a current-thread runtime (this check's, `#[tokio::test]`'s default, and \
+                     the exercise's `main`) there is no other thread, so tokio refuses. Move the \
+                     blocking read and the hashing to `tokio::task::spawn_blocking(move || ...)` \
+                     and `.await` its JoinHandle"
+                );
+            }
+            std::panic::resume_unwind(payload)
+        }
     }
 }
