@@ -12,37 +12,29 @@
 //                       b ──┴─▶ b
 //                       c ────────┴─▶ c
 //
-// `futures::stream::FuturesUnordered` is a set of futures that you poll as a stream
-// (`StreamExt::next`): it runs all of them concurrently, inside the current task, and yields
-// each output as soon as its future completes, in completion order:
+// `futures::stream::FuturesUnordered` is a set of futures that runs all of them
+// concurrently, inside the current task. You take outputs out of it one at a time with
+// `next().await`, which gives the output of whichever future completes next (`Some(output)`),
+// or `None` once the set is empty. (`next` comes from the `StreamExt` trait: a
+// `FuturesUnordered` is a *stream*, the async cousin of an iterator, which 13_streams covers.
+// Here you need only this one loop.)
 //
-//     let mut running: FuturesUnordered<_> = items.into_iter().map(work).collect();
+//     let mut running: FuturesUnordered<_> = items.into_iter().map(|item| work(item)).collect();
 //     while let Some(output) = running.next().await { ... }
 //
 // `run_all` below reports every job only after the slowest job has finished. Report each job
-// as soon as it is done.
-
-use std::time::Duration;
+// as soon as it is done. How long a job takes is up to `run`: you cannot know it in advance.
 
 use futures::future::join_all;
-use tokio::time::sleep;
 
-/// A job to run: its name and how long it takes.
-struct Job {
-    name: String,
-    duration: Duration,
-}
-
-/// Pretends to run a job and returns its report.
-async fn run_job(job: Job) -> String {
-    sleep(job.duration).await;
-    format!("{} done", job.name)
-}
-
-/// Runs every job at the same time and calls `on_done` with each job's report as soon as
-/// that job finishes.
-async fn run_all(jobs: Vec<Job>, mut on_done: impl FnMut(String)) {
-    let reports = join_all(jobs.into_iter().map(run_job)).await;
+/// Runs every job at the same time with `run`, and calls `on_done` with each job's report as
+/// soon as that job finishes.
+async fn run_all(
+    jobs: Vec<String>,
+    run: impl AsyncFn(String) -> String,
+    mut on_done: impl FnMut(String),
+) {
+    let reports = join_all(jobs.into_iter().map(|job| run(job))).await;
     // TODO: by the time this loop runs, every job has finished, even the slowest one.
     for report in reports {
         on_done(report);
@@ -51,14 +43,21 @@ async fn run_all(jobs: Vec<Job>, mut on_done: impl FnMut(String)) {
 
 #[tokio::main]
 async fn main() {
-    let jobs = [("backup", 300), ("thumbnail", 20), ("email", 120)]
-        .map(|(name, ms)| Job {
-            name: name.to_string(),
-            duration: Duration::from_millis(ms),
-        })
-        .into();
+    use std::time::Duration;
+
+    // A pretend job runner: how long a job takes depends on the job.
+    let run = async |job: String| {
+        let ms = match job.as_str() {
+            "backup" => 300,
+            "thumbnail" => 20,
+            _ => 120,
+        };
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        format!("{job} done")
+    };
+    let jobs = ["backup", "thumbnail", "email"].map(String::from).to_vec();
     let start = tokio::time::Instant::now();
-    run_all(jobs, |report| {
+    run_all(jobs, run, |report| {
         println!("{:>4}ms: {report}", start.elapsed().as_millis())
     })
     .await;

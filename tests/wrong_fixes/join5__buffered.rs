@@ -1,4 +1,5 @@
-// expect: hand results back in input
+// expect: but handled later: it waited for another job
+// Wrong fix: `buffered` runs them together but hands the reports back in input order.
 // join5: handle each result as soon as it is ready
 //
 // `join_all` hands back every output at once, when the slowest future is done. Often you want
@@ -13,39 +14,30 @@
 //                       b ──┴─▶ b
 //                       c ────────┴─▶ c
 //
-// `futures::stream::FuturesUnordered` is a set of futures that you poll as a stream
-// (`StreamExt::next`): it runs all of them concurrently, inside the current task, and yields
-// each output as soon as its future completes, in completion order:
+// `futures::stream::FuturesUnordered` is a set of futures that runs all of them
+// concurrently, inside the current task. You take outputs out of it one at a time with
+// `next().await`, which gives the output of whichever future completes next (`Some(output)`),
+// or `None` once the set is empty. (`next` comes from the `StreamExt` trait: a
+// `FuturesUnordered` is a *stream*, the async cousin of an iterator, which 13_streams covers.
+// Here you need only this one loop.)
 //
-//     let mut running: FuturesUnordered<_> = items.into_iter().map(work).collect();
+//     let mut running: FuturesUnordered<_> = items.into_iter().map(|item| work(item)).collect();
 //     while let Some(output) = running.next().await { ... }
 //
 // `run_all` below reports every job only after the slowest job has finished. Report each job
-// as soon as it is done.
-
-use std::time::Duration;
+// as soon as it is done. How long a job takes is up to `run`: you cannot know it in advance.
 
 use futures::StreamExt;
 use futures::stream;
-use tokio::time::sleep;
 
-/// A job to run: its name and how long it takes.
-struct Job {
-    name: String,
-    duration: Duration,
-}
-
-/// Pretends to run a job and returns its report.
-async fn run_job(job: Job) -> String {
-    sleep(job.duration).await;
-    format!("{} done", job.name)
-}
-
-/// Runs every job at the same time and calls `on_done` with each job's report as soon as
-/// that job finishes.
-async fn run_all(jobs: Vec<Job>, mut on_done: impl FnMut(String)) {
-    let n = jobs.len().max(1);
-    let mut reports = stream::iter(jobs).map(run_job).buffered(n);
+/// Runs every job at the same time with `run`, and calls `on_done` with each job's report as
+/// soon as that job finishes.
+async fn run_all(
+    jobs: Vec<String>,
+    run: impl AsyncFn(String) -> String,
+    mut on_done: impl FnMut(String),
+) {
+    let mut reports = stream::iter(jobs).map(|job| run(job)).buffered(8);
     while let Some(report) = reports.next().await {
         on_done(report);
     }
@@ -53,14 +45,21 @@ async fn run_all(jobs: Vec<Job>, mut on_done: impl FnMut(String)) {
 
 #[tokio::main]
 async fn main() {
-    let jobs = [("backup", 300), ("thumbnail", 20), ("email", 120)]
-        .map(|(name, ms)| Job {
-            name: name.to_string(),
-            duration: Duration::from_millis(ms),
-        })
-        .into();
+    use std::time::Duration;
+
+    // A pretend job runner: how long a job takes depends on the job.
+    let run = async |job: String| {
+        let ms = match job.as_str() {
+            "backup" => 300,
+            "thumbnail" => 20,
+            _ => 120,
+        };
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        format!("{job} done")
+    };
+    let jobs = ["backup", "thumbnail", "email"].map(String::from).to_vec();
     let start = tokio::time::Instant::now();
-    run_all(jobs, |report| {
+    run_all(jobs, run, |report| {
         println!("{:>4}ms: {report}", start.elapsed().as_millis())
     })
     .await;
