@@ -1,9 +1,22 @@
-use super::*;
+// Checks for spawn1: a spawned task's result comes back through its `JoinHandle`.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - the total still thrown away (or a made-up total): the total must be the orders' sum,
+//   for orders the exercise does not show.
+// - the handle awaited straight after spawning (the total and the count in turn): the
+//   report takes the sum of the two, not the longer.
+// - the total summed here instead of on the task (bypassing the slow backend): the report
+//   comes sooner than the total could have been worked out.
+// - `join!` of the total and the count, with no task at all (the same timing as a task): the
+//   checks count the tasks alive while build_report runs; the total must be on one.
+// - the customer count changed: it stays as shipped.
+
+use super::{Report, build_report};
 
 use std::time::Duration;
 
 use asynclings_support::watchdog;
-use tokio::time::Instant;
+use tokio::time::{Instant, sleep};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -16,17 +29,32 @@ async fn check(orders: Vec<u64>) {
     let total_time = ms(10 * orders.len() as u64);
     let expected_time = total_time.max(ms(50));
     let start = Instant::now();
-    let report = watchdog(LIMIT, "build_report", build_report(orders.clone())).await;
+    let (report, alive) = watchdog(LIMIT, "build_report", async {
+        tokio::join!(build_report(orders.clone()), async {
+            // Both the total and the count take at least 10ms: a millisecond in, the total's
+            // task is running.
+            sleep(ms(1)).await;
+            tokio::runtime::Handle::current()
+                .metrics()
+                .num_alive_tasks()
+        })
+    })
+    .await;
     let took = start.elapsed();
+    let Report { customers, total } = report;
+    let (customers, total): (usize, u64) = (customers, total);
     assert_eq!(
-        report.total, sum,
-        "build_report gave a total of {} for the orders {orders:?}, expected {sum}: is the \
-         task's result thrown away? Keep its JoinHandle and await it",
-        report.total
+        total, sum,
+        "build_report gave a total of {total} for the orders {orders:?}, expected {sum}: is the \
+         task's result thrown away? Keep its JoinHandle and await it"
     );
-    assert_eq!(
-        report.customers, 42,
-        "build_report changed the customer count"
+    assert_eq!(customers, 42, "build_report changed the customer count");
+    assert!(
+        alive >= 1,
+        "while build_report ran, no task was alive; expected one, the task working out the \
+         total. `join!` runs both inside the current task, with the same timing here, but \
+         the exercise is to hand the total to a task of its own with `tokio::spawn` and await \
+         its JoinHandle"
     );
     let why = if took == total_time + ms(50) {
         "the total and the customer count ran one after the other: await the JoinHandle after \

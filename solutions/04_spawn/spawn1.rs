@@ -1,11 +1,15 @@
 // spawn1: a task's result comes back through its JoinHandle
 //
-// `tokio::spawn(future)` hands a future to the runtime as a new *task*. The task starts
-// running right away, on its own, while the code that spawned it carries on. `spawn` gives
-// back a `JoinHandle<T>`: awaiting it waits for the task to finish and yields
-// `Result<T, JoinError>` (an `Err` when the task panicked or was cancelled).
+// `tokio::spawn(future)` hands a future to the runtime as a new *task*, and returns at once.
+// The task is queued to run on its own, whether or not anyone waits for it: on a
+// multi-threaded runtime another worker thread may pick it up straight away; on a
+// current-thread runtime (like the checks') it first runs when the spawning code reaches an
+// `.await` that has to wait and so gives the thread back. Either way it then runs alongside
+// the code that spawned it. `spawn` gives back a `JoinHandle<T>`: awaiting it waits for the
+// task to finish and yields `Result<T, JoinError>` (an `Err` when the task panicked or was
+// cancelled).
 //
-//     let handle = tokio::spawn(slow_total(numbers));   // the task starts now
+//     let handle = tokio::spawn(slow_total(numbers));   // the task is queued now
 //     let other = do_something_else().await;            // ...and runs meanwhile
 //     let total = handle.await.unwrap();                // its result, when we need it
 //
@@ -39,7 +43,7 @@ async fn count_customers() -> usize {
 /// Builds the report: the total of `orders`, worked out on a task of its own while the
 /// customers are counted.
 async fn build_report(orders: Vec<u64>) -> Report {
-    // The total starts on its own task now, and runs while the customers are counted.
+    // The total goes to a task of its own now, and runs while the customers are counted.
     let total_task = tokio::spawn(slow_total(orders));
     let customers = count_customers().await;
     // Awaiting the handle only now lets both run at once; the handle yields
