@@ -1,4 +1,4 @@
-// expect: start_app panicked with
+// expect: works only on a multi-threaded runtime
 // Wrong fix: block_in_place around the block_on; it panics on a current_thread runtime, and
 // the code is async anyway.
 // blocking4: no block_on inside async code

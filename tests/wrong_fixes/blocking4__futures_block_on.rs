@@ -1,4 +1,4 @@
-// expect: did not finish within
+// expect: it is blocked. A `block_on` inside async code
 // Wrong fix: the futures crate's block_on does not panic; it blocks the runtime's thread while
 // the sleep waits for a timer that only that thread can fire, forever. Only the time limit
 // stops it.
