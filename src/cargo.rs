@@ -237,6 +237,8 @@ enum Message {
 #[derive(Deserialize)]
 struct ArtifactTarget {
     name: String,
+    #[serde(default)]
+    kind: Vec<String>,
 }
 
 /// The cargo arguments that select harness `bin`: a test target when `test`, else a binary.
@@ -275,9 +277,17 @@ pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMa
         match serde_json::from_str::<Message>(line) {
             Ok(Message::CompilerMessage { message, target }) => {
                 let message = tidy_diagnostic(message, &wb.root);
-                match target.filter(|t| wanted.contains(&t.name.as_str())) {
-                    Some(target) => diagnostics.entry(target.name).or_default().push(message),
+                match target {
+                    Some(target) if wanted.contains(&target.name.as_str()) => {
+                        diagnostics.entry(target.name).or_default().push(message)
+                    }
                     // A dependency of every binary (the support library) failed.
+                    Some(target) if target.kind.iter().any(|k| k.contains("lib")) => {
+                        shared.push(message)
+                    }
+                    // Another harness that cargo builds alongside (a test target brings the
+                    // package's programs): its errors are its own.
+                    Some(_) => {}
                     None => shared.push(message),
                 }
             }

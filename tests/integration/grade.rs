@@ -52,9 +52,10 @@ fn one_broken_exercise_costs_only_its_own_points() {
             ("compile1", "compile_error", 0),
             ("fail1", "passed", 1),
             ("hang1", "timed_out", 0),
-            ("exit1", "checks_failed", 0),
-            ("fake1", "checks_failed", 0),
-            ("program1", "checks_failed", 0),
+            // `std::process::exit` is not for exercise files: refused before anything runs.
+            ("exit1", "refused", 0),
+            ("fake1", "refused", 0),
+            ("program1", "refused", 0),
             ("inline1", "checks_failed", 0),
         ]
     );
@@ -265,21 +266,24 @@ fn an_assignment_file_chooses_exercises_and_points() {
 }
 
 #[test]
-fn exporting_a_macro_to_replace_the_checks_asserts_is_refused() {
+fn exporting_a_macro_to_replace_the_checks_asserts_earns_nothing() {
     let wb = Workbook::fixture("basic");
     let cheat = "#[macro_export]\nmacro_rules! assert_eq { ($($t:tt)*) => {} }\n\nfn double(x: u32) -> u32 {\n    x\n}\n\nfn main() {\n    println!(\"{}\", double(2));\n}\n";
     wb.write("exercises/a/fail1.rs", cheat);
+    // The checks import what they use: the exported macro never reaches them, and their
+    // own `assert_eq!` fails as it should.
     let report = grade_json(&wb, &["--format", "json", "--only", "fail1"]);
     assert_eq!(report["exercises"][0]["status"], "checks_failed");
+    assert_eq!(report["score"], 0);
     assert!(
         report["exercises"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("#[macro_export]")
+            .contains("double(21) returned 21")
     );
     wb.run(["run", "fail1"])
         .checks_fail()
-        .stdout_has("the rules of the checks");
+        .stdout_has("double(21) returned 21");
 }
 
 /// The real curriculum, graded with the checks built into the runner, in a student's copy
