@@ -1,4 +1,16 @@
-use super::*;
+// Checks for blocking3: blocking in place.
+//
+// The checks hand `backup` an archive whose blocking `append` waits until a task on the
+// same (single-worker, multi-threaded) runtime has answered it: that task can only answer
+// if the worker's other tasks were handed to another thread before the call blocked.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - The blocking call made straight from async code (as shipped), or after a `yield_now`:
+//   the answering task cannot run while the call blocks; the archive notices within 1s.
+// - `spawn_blocking` with a closure that borrows the archive: does not compile.
+// - Dropping the progress reports or the error: each line and the error kind are compared.
+// - Hard-coding: file names and sizes are the checks' own.
+use super::{Archive, backup};
 
 use std::io;
 use std::sync::mpsc as std_mpsc;
@@ -64,7 +76,7 @@ async fn run_backup(spec: &[(&str, usize)]) -> (io::Result<usize>, Probe, Vec<St
     let (tx, mut rx) = mpsc::channel(64);
     let task = tokio::spawn(async move {
         let mut archive = probe();
-        let result = backup(&mut archive, &files, &tx).await;
+        let result: io::Result<usize> = backup(&mut archive, &files, &tx).await;
         (result, archive)
     });
     let (result, archive) = task.await.expect("the backup task panicked");

@@ -1,4 +1,15 @@
-use super::*;
+// Checks for blocking5: a std Mutex guard must not live across an `.await`.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - The guard alive at the `.await` (as shipped), a value copied out while the guard lives
+//   on, or `drop(guard)` after using it (rustc counts a borrowed value as alive to the end of
+//   its scope): `record_hit`'s future must be `Send`; these do not compile.
+// - Locking twice, once to read and once after the `.await` to write back: hits are lost;
+//   totals and per-page counts are compared, and every log number must appear once.
+// - Swapping to a lock held during the write (tokio Mutex across the await): the writes no
+//   longer overlap; the elapsed virtual time must be one write.
+// - Hard-coding: pages and latencies are the checks' own.
+use super::{AuditLog, Stats, record_hit, record_hits};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +28,12 @@ fn ms(n: u64) -> Duration {
 // and this does not compile.
 fn assert_send<T: Send>(_: &T) {}
 
+/// The stats as plain std types.
+struct Counts {
+    hits: HashMap<String, u32>,
+    total: u32,
+}
+
 fn pages(n: usize) -> Vec<String> {
     let names = [
         "/",
@@ -32,7 +49,7 @@ fn pages(n: usize) -> Vec<String> {
         .collect()
 }
 
-async fn run(n: usize, latency: u64) -> (Stats, Vec<String>, Duration) {
+async fn run(n: usize, latency: u64) -> (Counts, Vec<String>, Duration) {
     let stats = Arc::new(Mutex::new(Stats::default()));
     let log = Arc::new(AuditLog::new(ms(latency)));
     let one = record_hit(stats.clone(), log.clone(), "/probe".to_string());
@@ -47,9 +64,11 @@ async fn run(n: usize, latency: u64) -> (Stats, Vec<String>, Duration) {
     )
     .await;
     let took = start.elapsed();
-    let stats = std::mem::take(&mut *stats.lock().unwrap());
-    let lines = log.lines.lock().unwrap().clone();
-    (stats, lines, took)
+    let stats: Stats = std::mem::take(&mut *stats.lock().unwrap());
+    let hits: HashMap<String, u32> = stats.hits;
+    let total: u32 = stats.total;
+    let lines: Vec<String> = log.lines.lock().unwrap().clone();
+    (Counts { hits, total }, lines, took)
 }
 
 #[tokio::test(start_paused = true)]

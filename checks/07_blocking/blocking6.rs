@@ -1,4 +1,14 @@
-use super::*;
+// Checks for blocking6: when the lock must be held across an `.await`.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - A std Mutex guard held across the save: the spawned future is not `Send`; does not
+//   compile.
+// - The tokio Mutex locked twice (read, then write after the save): overlapping bumps read
+//   the same version; the store's saved versions are compared.
+// - Reserving a number under a short lock and saving outside it: saves of different lengths
+//   reach the store out of order.
+// - Hard-coding: bump counts and save latencies are the checks' own.
+use super::{Store, Versions, bump_concurrently};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,14 +26,14 @@ async fn run(n: usize, latencies: &[u64]) -> (Vec<u64>, Vec<u64>, Duration) {
     let store = Arc::new(Store::new(latencies.iter().map(|&l| ms(l)).collect()));
     let versions = Arc::new(Versions::new());
     let start = Instant::now();
-    let got = watchdog(
+    let got: Vec<u64> = watchdog(
         LIMIT,
         "bump_concurrently",
         bump_concurrently(versions, store.clone(), n),
     )
     .await;
     let took = start.elapsed();
-    let saved = store.saved.lock().unwrap().clone();
+    let saved: Vec<u64> = store.saved.lock().unwrap().clone();
     (got, saved, took)
 }
 

@@ -1,6 +1,7 @@
 // expect: compile error
-// Wrong fix: the guard is dropped by hand before the `.await`. The compiler's Send check goes by
-// scopes, so the future still counts as holding the guard: it must end with a block.
+// Wrong fix: the guard is dropped by hand before the `.await`, after it was used. Using it
+// borrowed it, and rustc counts a value that was borrowed as alive to the end of its scope,
+// so the future still holds the guard: the locked part must end with a block.
 // blocking5: a std Mutex guard must not live across an `.await`
 //
 // `std::sync::Mutex` is the right lock for most async code: it is fast, and as long as the
