@@ -1,6 +1,6 @@
-// expect: the worker thread was blocked
-// Wrong fix: the append runs on a scoped std thread, but the worker waits for it to end: the
-// worker is just as blocked as before.
+// expect: compile error
+// Wrong fix: the append runs on a scoped std thread that the worker waits for. It does not
+// compile (the archive is not Send), and were it Send, the worker would be as blocked as before.
 // blocking3: blocking in place
 //
 // `spawn_blocking` (blocking2) moves work to another thread, so the closure must own what
