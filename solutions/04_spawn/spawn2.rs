@@ -1,36 +1,55 @@
-// spawn2: what `tokio::spawn` asks of a future: 'static
+// spawn2: why a task must own what it uses, even when you wait for it
 //
 // The signature of `tokio::spawn` says what a task must be:
 //
 //     pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 //     where F: Future + Send + 'static, F::Output: Send + 'static
 //
-// `'static` means the future borrows nothing that could go away before it finishes. The
-// runtime gives no promise about when a task ends: it may run long after the function that
-// spawned it has returned, so it may not point into that function's locals. (`Send` means the
-// task may be moved to another thread; a multi-threaded runtime does that.)
+// `'static` means the future borrows nothing that could go away before it finishes. (`Send`
+// means the task may be moved to another thread; a multi-threaded runtime does that.)
 //
-// So a task must *own* what it uses. When one task needs a value, move it in (`async move`).
-// When many tasks need the same value, give each an `Arc` of it: the value lives as long as
-// any task still holds a clone, and is dropped when the last one is done.
+// "But I await every handle before my function returns, so my locals outlive the tasks."
+// Not necessarily. An async function can be stopped half-way: whoever polls its future may
+// drop it at any `.await` (a timeout ran out, a `select!` took another branch, the client hung
+// up). Its locals are dropped there and then, while the tasks it spawned go on running: a
+// task is not part of the future that spawned it, and dropping a `JoinHandle` does not stop
+// its task. A task that borrowed one of those locals would be left pointing at freed memory,
+// so the compiler refuses every borrow, whatever the code after the spawn does.
 //
-// `Box::leak` also turns a value into a `&'static` reference, and the compiler is happy. It
-// gets there by never freeing the value at all: whatever it holds (memory, a socket, a
-// database connection) stays taken until the process exits.
+//     async fn lookup_all(db: Db, ..) {          caller: timeout(5ms, lookup_all(db, ids))
+//         spawn(task that uses db);  ─────────▶  task still running at 5ms...
+//         handle.await;   ◀── dropped here at 5ms, and `db` with it
+//     }
+//
+// So a task must *own* what it uses: move it in (`async move`), or, when many tasks share one
+// value, give each an `Arc` clone; the value is dropped when the last owner is done, be that
+// the function or a task that outlived it.
+//
+// `Box::leak` also gives a `&'static` reference, and the compiler is happy. It gets there by
+// never freeing the value: whatever it holds (memory, a socket, a database connection) stays
+// taken until the process exits. Cloning the connection is no better: each copy is another
+// connection to close, and `Db` has no `Clone` for that reason.
 //
 // `lookup_all` below looks up every id on a task of its own, and every task borrows the
-// database connection. Make it compile, and make sure the connection is closed (dropped) once
-// the lookups are done.
+// database connection. Make it compile, and make sure the one connection is closed (dropped)
+// once, when the last lookup is done, even if `lookup_all` itself is cancelled half-way.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// A pretend database server. It counts the connections that are open to it.
+/// What a server counts: connections opened, and connections closed.
+#[derive(Default)]
+struct Counts {
+    opened: AtomicUsize,
+    closed: AtomicUsize,
+}
+
+/// A pretend database server. It counts the connections opened to it and closed.
 struct Server {
     rows: HashMap<u32, String>,
-    open: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
 }
 
 impl Server {
@@ -41,27 +60,28 @@ impl Server {
             .collect();
         Server {
             rows,
-            open: Arc::default(),
+            counts: Arc::default(),
         }
     }
 
     fn connect(&self) -> Db {
-        self.open.fetch_add(1, Ordering::SeqCst);
+        self.counts.opened.fetch_add(1, Ordering::SeqCst);
         Db {
             rows: self.rows.clone(),
-            open: Arc::clone(&self.open),
+            counts: Arc::clone(&self.counts),
         }
     }
 
     fn open_connections(&self) -> usize {
-        self.open.load(Ordering::SeqCst)
+        let opened = self.counts.opened.load(Ordering::SeqCst);
+        opened.saturating_sub(self.counts.closed.load(Ordering::SeqCst))
     }
 }
 
 /// A connection to the server. Dropping it closes it.
 struct Db {
     rows: HashMap<u32, String>,
-    open: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
 }
 
 impl Db {
@@ -74,7 +94,7 @@ impl Db {
 
 impl Drop for Db {
     fn drop(&mut self) {
-        self.open.fetch_sub(1, Ordering::SeqCst);
+        self.counts.closed.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -82,8 +102,9 @@ impl Drop for Db {
 /// `db`. Returns the names in the order of `ids` (`None` for an unknown id).
 async fn lookup_all(db: Db, ids: Vec<u32>) -> Vec<Option<String>> {
     // Each task owns an `Arc` of the connection, so none of them borrows from this function.
-    // The connection is dropped (closed) when the last `Arc` goes: here, at the end of
-    // `lookup_all`, once every task has finished and dropped its clone.
+    // The connection is dropped (closed) when the last `Arc` goes: normally here, at the end
+    // of `lookup_all`, once every task has finished; if `lookup_all` is cancelled half-way,
+    // in whichever task finishes last.
     let db = Arc::new(db);
     let mut tasks = Vec::new();
     for id in ids {
