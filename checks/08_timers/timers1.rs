@@ -1,4 +1,22 @@
-use super::*;
+// Checks for timers1: keeping a beat with `interval`.
+//
+// The checks hand `sample` a sensor whose readings take times they choose, and record when
+// each reading starts and ends.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - `sleep(period)` after each reading (as shipped): each turn lasts the period plus the
+//   reading; the message says the beat drifts.
+// - `sleep(period - reading time)`: panics (underflow) when a reading outlasts the period;
+//   `saturating_sub` instead moves the beat after a slow reading; both are named.
+// - An interval made inside the loop, a tick after the reading, or a wait before the first
+//   reading: each gives its own message.
+// - An interval set to `MissedTickBehavior::Delay` (or a sleep until the last start plus
+//   the period): after a slow reading the beat restarts from the late reading; the message
+//   names Delay, not "use an interval".
+// - A wait after the last reading: `sample` must return when the last reading is in.
+// - Hard-coding: periods and reading times are the checks' own.
+
+use super::sample;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -41,7 +59,7 @@ async fn run(period: u64, work: &[u64]) -> Run {
         value(i - 1)
     };
     let sampled = AssertUnwindSafe(sample(ms(period), work.len(), sensor)).catch_unwind();
-    let readings = match watchdog(LIMIT, "sample", sampled).await {
+    let readings: Vec<f64> = match watchdog(LIMIT, "sample", sampled).await {
         Ok(readings) => readings,
         Err(panic) => {
             let message = panic
@@ -109,6 +127,19 @@ fn assert_on_the_beat(period: u64, work: &[u64], run: &Run) {
         format!(
             "it started a whole period after reading {} ended: each turn lasts the period plus \
              the time the reading took, so the beat drifts. Use `tokio::time::interval`",
+            i - 1
+        )
+    } else if i >= 2
+        && got == run.starts[i - 1] + ms(period)
+        && run.starts[i - 1] > ms(period * (i as u64 - 1))
+    {
+        format!(
+            "reading {} started late (the one before it outlasted the period), and this one \
+             started a whole period after that late start: the beat restarted from the late \
+             moment. That is what `MissedTickBehavior::Delay` does, and what a wait computed \
+             from each reading's length does (it starts counting again from the late moment). \
+             An interval with its default, Burst, or with Skip keeps the original beat, the \
+             multiples of {period}ms",
             i - 1
         )
     } else if got > want && work[..i].iter().any(|&w| w > period) {

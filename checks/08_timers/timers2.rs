@@ -1,4 +1,18 @@
-use super::*;
+// Checks for timers2: what an interval does after a stall.
+//
+// The checks hand `run_dashboard` a redraw whose durations they choose (some stall past the
+// period) and record when each redraw starts.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - The default `Burst` (as shipped): after a stall the missed ticks fire back to back.
+// - `Delay`: after a stall the beat restarts from the late tick instead of the original one.
+// - A sleep after each redraw instead of the clock: the redraw's time is added every turn.
+// - A first tick a period late (`interval_at(now + period, ..)`, or a sleep before the
+//   loop): the first redraw must be at once, and the message says why.
+// - Hard-coding: periods, stalls and frame counts are the checks' own, with two stalls in
+//   one run.
+
+use super::run_dashboard;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,7 +41,8 @@ async fn redraw_starts(period: u64, work: &[u64]) -> Vec<Duration> {
         run_dashboard(ms(period), work.len(), redraw),
     )
     .await;
-    std::mem::take(&mut *starts.lock().unwrap())
+    let starts: Vec<Duration> = std::mem::take(&mut *starts.lock().unwrap());
+    starts
 }
 
 /// Explains the first redraw that did not start when expected.
@@ -46,6 +61,12 @@ fn assert_starts(period: u64, work: &[u64], got: &[Duration], expected: &[u64]) 
     let ended = |i: usize| got[i] + ms(work[i]);
     let stalled = (0..i).rev().find(|&j| work[j] > period);
     let why = match stalled {
+        None if i == 0 => format!(
+            "the first redraw should come at once, and it came {:?} late. The first tick of \
+             `interval(period)` completes immediately; an `interval_at(now + period, ..)`, or a \
+             wait before the loop, puts it a period late",
+            got[0]
+        ),
         Some(_) if got[i] == ended(i - 1) && expected[i] > ended(i - 1) => format!(
             "it started the moment redraw {} ended: that is a burst, the clock making up for the \
              ticks it missed during the stall (`MissedTickBehavior::Burst`, the default). The \

@@ -1,4 +1,4 @@
-// expect: An interval keeps the beat it started with
+// expect: a wait computed from each reading's length
 // timers1: keeping a beat with `interval`
 //
 // "Do the work, then sleep for the period" does not run once per period. Each turn lasts
