@@ -1,4 +1,23 @@
-use super::*;
+// Checks for io1: reading lines from a stream.
+//
+// The checks script the stream (which bytes each read returns, with pauses) and record each
+// line handed over with the virtual time it was.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - Splitting each chunk on '\n' (as shipped): lines cut between reads come out in pieces.
+// - Decoding each chunk alone: a character split between reads comes out as U+FFFD.
+// - Forgetting the leftover at the end of the stream: the last line without a newline.
+// - `read_line` without clearing the String: a line holds several lines.
+// - Removing '\n' only: '\r' left at the end of CRLF lines.
+// - `read_line` plus `trim_end()` (or `trim()`): spaces and tabs that belong to the line
+//   are eaten; lines ending in spaces and tabs, and one that is only spaces, are checked.
+// - A BufReader (or Lines) made anew inside the loop: the bytes it read ahead are lost with
+//   it; the message names the dropped buffer rather than a missing newline.
+// - Reading everything first, then handling the lines: each line must be handed over at the
+//   virtual time its line ending arrived.
+// - Hard-coding: inputs are the checks' own.
+
+use super::for_each_line;
 
 use std::time::Duration;
 
@@ -29,7 +48,7 @@ async fn lines_of(script: &[Option<&[u8]>]) -> Vec<(String, u64)> {
     let result = watchdog(
         LIMIT,
         "for_each_line",
-        for_each_line(stream(script), |line| {
+        for_each_line(stream(script), |line: String| {
             got.push((line, start.elapsed().as_millis() as u64))
         }),
     )
@@ -49,6 +68,12 @@ fn short(line: &str) -> String {
 }
 
 /// Compares the lines handed over with the expected ones, saying what went wrong.
+/// Whether `got` is `want` with some lines left out (the rest in order).
+fn is_subsequence(got: &[&str], want: &[&str]) -> bool {
+    let mut want = want.iter();
+    got.iter().all(|g| want.any(|w| w == g))
+}
+
 fn assert_lines(input: &str, got: &[(String, u64)], expected: &[(&str, u64)]) {
     let got_lines: Vec<&str> = got.iter().map(|(l, _)| l.as_str()).collect();
     let want_lines: Vec<&str> = expected.iter().map(|&(l, _)| l).collect();
@@ -59,7 +84,18 @@ fn assert_lines(input: &str, got: &[(String, u64)], expected: &[(&str, u64)]) {
         want_lines.iter().map(|l| short(l)).collect::<Vec<_>>(),
     );
     if got_lines != want_lines {
-        let why = if let Some(line) = got_lines.iter().find(|l| l.ends_with('\r')) {
+        let trimmed = got_lines
+            .iter()
+            .zip(&want_lines)
+            .find(|(g, w)| g != w && w.trim_end() == **g);
+        let why = if let Some((got_line, want_line)) = trimmed {
+            format!(
+                "{got_line:?} should be {want_line:?}: the spaces and tabs at the end belong to \
+                 the line. Only the line ending (\"\\n\" or \"\\r\\n\") is removed; \
+                 `trim_end()` removes every kind of white space (`lines()` removes just the \
+                 line ending)"
+            )
+        } else if let Some(line) = got_lines.iter().find(|l| l.ends_with('\r')) {
             format!(
                 "{line:?} still ends with '\\r': a line may end with \"\\r\\n\", and the whole \
                  line ending is not part of the line (`lines()` removes both)"
@@ -69,10 +105,25 @@ fn assert_lines(input: &str, got: &[(String, u64)], expected: &[(&str, u64)]) {
                 "{line:?} holds more than one line: `read_line` appends to the `String` it is \
                  given, so clear it before each call (or use `lines()`)"
             )
-        } else if got_lines.len() + 1 == want_lines.len() && want_lines.starts_with(&got_lines) {
+        } else if got_lines.len() + 1 == want_lines.len()
+            && want_lines.starts_with(&got_lines)
+            && !input.ends_with('\n')
+        {
             "the last line, which no newline follows, was never handed over: at the end of the \
              stream, what is left over is a line too"
                 .to_string()
+        } else if got_lines.len() < want_lines.len() && is_subsequence(&got_lines, &want_lines) {
+            let missing: Vec<&str> = want_lines
+                .iter()
+                .filter(|w| !got_lines.contains(w))
+                .copied()
+                .collect();
+            format!(
+                "these lines went missing: {missing:?}. A `BufReader` reads ahead: its buffer \
+                 can hold the lines after the one it hands over, and they are lost with it when \
+                 it is dropped (a BufReader or `lines()` made inside the loop, or for each \
+                 read). Make it once, before the loop"
+            )
         } else if got_lines.concat() == want_lines.concat() {
             "some lines were cut in two where one read ended and the next began. A read returns \
              whatever bytes have arrived; keep the unfinished end of a line until its newline \
@@ -188,4 +239,34 @@ async fn an_empty_stream_has_no_lines() {
         got.is_empty(),
         "for an empty stream, for_each_line handed over {got:?}; expected no lines at all"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn spaces_and_tabs_at_the_end_belong_to_the_line() {
+    let got = lines_of(&[
+        Some(b"key: value \t\n  indented  \r\n"),
+        None,
+        Some(b"   \ntab\t"),
+    ])
+    .await;
+    assert_lines(
+        "key: value \t\n  indented  \r\n   \ntab\t",
+        &got,
+        &[
+            ("key: value \t", 0),
+            ("  indented  ", 0),
+            ("   ", 30),
+            ("tab\t", 30),
+        ],
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn many_lines_in_one_read() {
+    let text: String = (0..40).map(|i| format!("row {i};\n")).collect();
+    let got = lines_of(&[Some(text.as_bytes()), None, Some(b"tail\n")]).await;
+    let rows: Vec<String> = (0..40).map(|i| format!("row {i};")).collect();
+    let mut expected: Vec<(&str, u64)> = rows.iter().map(|r| (r.as_str(), 0)).collect();
+    expected.push(("tail", 30));
+    assert_lines("(40 rows in one read, then a tail)\n", &got, &expected);
 }
