@@ -1,4 +1,21 @@
-use super::*;
+// Checks for io2: a reply that never leaves.
+//
+// A pretend client on a small in-memory connection reads until the end of the stream, with
+// a patience of its own; the server's end stays open afterwards, so only a shutdown of the
+// sending half (not dropping the connection) can end the stream.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - Returning with the bytes still in the BufWriter (as shipped), or taking the writer back
+//   with `into_inner` before a flush: the client gets part of the report.
+// - Flushing only, or writing without a BufWriter and never shutting down: the client gets
+//   every byte but never the end of the stream.
+// - An in-band end marker (an "END" line) instead of ending the stream: the report must be
+//   exactly the bytes sent, and the message says why a marker is not the end.
+// - Closing the whole connection to end the report: the client must still be able to
+//   answer on it.
+// - Hard-coding: entries are the checks' own, up to 900 of them through a 512-byte buffer.
+
+use super::send_report;
 
 use std::time::Duration;
 
@@ -37,6 +54,14 @@ async fn client(conn: &mut DuplexStream) -> Seen {
     }
 }
 
+/// A text as shown in a message: long texts are cut short.
+fn short(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 fn report_text(entries: &[(&str, u32)]) -> String {
     let mut text = format!("{} entries\n", entries.len());
     for (name, score) in entries {
@@ -57,6 +82,7 @@ async fn assert_report_arrives(entries: &[(&str, u32)]) {
         )
     })
     .await;
+    let sent: std::io::Result<()> = sent;
     if let Err(err) = sent {
         panic!("send_report returned an error: {err}");
     }
@@ -76,9 +102,19 @@ async fn assert_report_arrives(entries: &[(&str, u32)]) {
             entries.len()
         );
     }
+    if got.len() > expected.len() && got.starts_with(&expected) {
+        let extra = &got[expected.len()..];
+        panic!(
+            "after the whole report the client received {:?} more: a marker written into the \
+             data is just more data to the client, which reads until the end of the stream. The \
+             end of a stream is not a byte you write: shut down the sending half \
+             (`shutdown()` on the BufWriter flushes, then shuts down)",
+            short(extra)
+        );
+    }
     assert_eq!(
         got, expected,
-        "the client received a report different from the one sent"
+        "the client received a report different from the one sent: every entry once, in order"
     );
     assert!(
         seen.ended,

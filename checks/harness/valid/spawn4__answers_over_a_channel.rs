@@ -4,4 +4,4 @@
 #[path = "../../04_spawn/spawn4.rs"]
 mod checks;
 
-include!("../../../tests/wrong_fixes/spawn4__joinset_join_all.rs");
+include!("../../../tests/valid_alternatives/spawn4__answers_over_a_channel.rs");
