@@ -22,25 +22,20 @@
 // tasks, which the runtime may run on several threads at once.)
 //
 // `ping_all` below pings every mirror on a task of its own, but reports them in the order
-// they were started. Report each one as soon as it answers.
+// they were started. Report each one as soon as it answers. How long a mirror takes is up to
+// `ping` (the network): you cannot know it in advance.
 
 use std::time::Duration;
 
-/// A download mirror and how long it takes to answer.
-struct Mirror {
-    host: String,
-    latency: Duration,
-}
-
-/// Pretends to ping a mirror; returns a line for the report.
-async fn ping(mirror: Mirror) -> String {
-    tokio::time::sleep(mirror.latency).await;
-    format!("{} answered in {:?}", mirror.host, mirror.latency)
-}
-
-/// Pings every mirror on a task of its own and calls `on_answer` with each mirror's line as
-/// soon as that mirror answers.
-async fn ping_all(mirrors: Vec<Mirror>, mut on_answer: impl FnMut(String)) {
+/// Pings every mirror with `ping`, each on a task of its own, and calls `on_answer` with each
+/// mirror's line as soon as that mirror answers.
+async fn ping_all<F>(
+    mirrors: Vec<String>,
+    ping: impl Fn(String) -> F,
+    mut on_answer: impl FnMut(String),
+) where
+    F: Future<Output = String> + Send + 'static,
+{
     // TODO: these handles are awaited in the order the tasks were spawned, so a quick mirror
     // waits for every slower one spawned before it. Use a `JoinSet`.
     let mut tasks = Vec::new();
@@ -52,20 +47,26 @@ async fn ping_all(mirrors: Vec<Mirror>, mut on_answer: impl FnMut(String)) {
     }
 }
 
+/// A pretend network: how long a mirror takes to answer depends on where it is.
+async fn ping(host: String) -> String {
+    let ms = if host.starts_with("far") {
+        300
+    } else if host.starts_with("near") {
+        20
+    } else {
+        90
+    };
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    format!("{host} answered in {ms}ms")
+}
+
 #[tokio::main]
 async fn main() {
-    let mirrors = [
-        ("far.example", 300),
-        ("near.example", 20),
-        ("mid.example", 90),
-    ]
-    .map(|(host, ms)| Mirror {
-        host: host.to_string(),
-        latency: Duration::from_millis(ms),
-    })
-    .into();
+    let mirrors = ["far.example", "near.example", "mid.example"]
+        .map(String::from)
+        .to_vec();
     let start = tokio::time::Instant::now();
-    ping_all(mirrors, |line| {
+    ping_all(mirrors, ping, |line| {
         println!("{:>4}ms: {line}", start.elapsed().as_millis())
     })
     .await;
