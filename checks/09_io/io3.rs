@@ -1,4 +1,21 @@
-use super::*;
+// Checks for io3: talking and listening at the same time.
+//
+// The checks' server answers each line as it reads it, and reads no further while it cannot
+// send its answer; the connection's buffers are small. Nothing on either side sleeps, so a
+// correct `shout` takes no virtual time at all.
+//
+// Mistakes a learner makes on this idea, and how each is caught:
+// - Writing everything, then reading (as shipped), or reading in chunks only after the
+//   writing: both sides wait for each other; the message says why and what to do.
+// - A bigger buffer: a request far bigger than the bigger buffer hangs again.
+// - Not shutting down the writing half: the server never sees the end of the request.
+// - Small writes with a short `timeout` around reads to poll for answers (no split):
+//   it completes, but by waking up on timers; the virtual time it takes must be zero.
+// - Reading with `join!` on one unsplit stream: does not compile.
+// - Losing or reordering answer bytes: the answer is compared with what the server sent.
+// - Hard-coding: texts and buffer sizes are the checks' own.
+
+use super::shout;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -46,7 +63,10 @@ async fn assert_round_trip(text: &str, buffer: usize) {
     let stats = Arc::new(Stats::default());
     let server = tokio::spawn(reversing_server(server_end, Arc::clone(&stats)));
     let n = text.len();
-    let answer = match tokio::time::timeout(LIMIT, shout(client_end, text)).await {
+    let start = tokio::time::Instant::now();
+    let outcome: Result<std::io::Result<String>, _> =
+        tokio::time::timeout(LIMIT, shout(client_end, text)).await;
+    let answer = match outcome {
         Ok(Ok(answer)) => answer,
         Ok(Err(err)) => panic!("shout returned an error: {err}"),
         Err(_) => {
@@ -71,6 +91,15 @@ async fn assert_round_trip(text: &str, buffer: usize) {
             );
         }
     };
+    let took = start.elapsed();
+    assert_eq!(
+        took,
+        Duration::ZERO,
+        "shout of {n} bytes took {took:?} of virtual time, though neither it nor the server ever \
+         needs to wait for a timer: is it checking for the answer now and then (a short \
+         `timeout` around a read between writes) instead of reading and writing at the same \
+         time? Split the stream and drive both halves at once"
+    );
     let expected = expected_answer(text);
     assert_eq!(
         answer.len(),
