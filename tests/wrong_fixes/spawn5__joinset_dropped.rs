@@ -1,4 +1,5 @@
-// expect: Dropping a JoinSet
+// expect: Dropping a JoinSet aborts its tasks
+// Wrong fix: the tasks go into a JoinSet that is dropped at the end of the function.
 // spawn5: tasks that outlive their function
 //
 // A spawned task is *detached*: it runs on its own whether or not anyone keeps its
@@ -16,38 +17,45 @@
 // name: *structured concurrency*; every task has an owner that waits for it.
 //
 // `warm_cache` below promises that every key is in the cache when it returns, but it returns
-// while its tasks are still fetching. Keep the promise.
+// while its tasks are still fetching. Keep the promise. (How long a fetch takes is up to
+// `fetch`, the backend: a fixed wait is a guess, and checking the cache every few
+// milliseconds is a guess made often. Wait for the tasks themselves.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::task::JoinSet;
+
 type Cache = Mutex<HashMap<String, String>>;
 
-/// Pretends to fetch the value for `key` from a slow backend: 10ms per byte of the key.
-async fn fetch(key: &str) -> String {
-    tokio::time::sleep(Duration::from_millis(10) * key.len() as u32).await;
-    key.to_uppercase()
-}
-
-/// Fetches every key, each on a task of its own, and stores the values in `cache`. When it
-/// returns, every key is in the cache and none of its tasks is still running.
-async fn warm_cache(cache: Arc<Cache>, keys: Vec<String>) {
-    let mut tasks = tokio::task::JoinSet::new();
+/// Fetches every key with `fetch`, each on a task of its own, and stores the values in
+/// `cache`. When it returns, every key is in the cache and none of its tasks is still running.
+async fn warm_cache<F>(cache: Arc<Cache>, keys: Vec<String>, fetch: impl Fn(String) -> F)
+where
+    F: Future<Output = String> + Send + 'static,
+{
+    let mut tasks = JoinSet::new();
     for key in keys {
         let cache = Arc::clone(&cache);
-        // TODO: nobody waits for these tasks: `warm_cache` returns while they still run.
+        let value = fetch(key.clone());
         tasks.spawn(async move {
-            let value = fetch(&key).await;
+            let value = value.await;
             cache.lock().unwrap().insert(key, value);
         });
     }
+}
+
+/// Pretends to fetch the value for `key` from a slow backend: 10ms per byte of the key.
+async fn fetch(key: String) -> String {
+    tokio::time::sleep(Duration::from_millis(10) * key.len() as u32).await;
+    key.to_uppercase()
 }
 
 #[tokio::main]
 async fn main() {
     let cache = Arc::new(Cache::default());
     let keys = ["users", "settings", "menu"].map(String::from).to_vec();
-    warm_cache(Arc::clone(&cache), keys).await;
+    warm_cache(Arc::clone(&cache), keys, fetch).await;
     println!("cache after warming: {:?}", cache.lock().unwrap());
 }
