@@ -1,10 +1,24 @@
-use super::*;
+// Checks for spawn6: a runaway task is stopped with `abort()` and awaited.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - the handle dropped (the shipped bug): the task runs on; its drop guard is not dropped
+//   when stop_ticker returns, and the ticker reports after the work is done.
+// - `abort()` without awaiting the handle: abort is a request, so the task's future may not
+//   have been dropped yet when stop_ticker returns; the drop guard says whether it was.
+// - the handle awaited without `abort()`: the ticker never ends; the watchdog fires.
+// - `.unwrap()` on the awaited handle: the cancelled task's `JoinError` becomes a panic,
+//   reported as such.
+// - an `Ok(())` made up instead of what the handle reported: the result must be the
+//   `JoinError` with `is_cancelled()`.
+
+use super::{stop_ticker, with_progress};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use asynclings_support::{DropFlag, EventLog, watchdog};
+use tokio::task::{JoinError, JoinHandle};
 use tokio::time::sleep;
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -17,7 +31,7 @@ fn ms(n: u64) -> Duration {
 /// message. Returns its result and whether `dropped` was set the moment it returned.
 async fn stop(ticker: JoinHandle<()>, dropped: Arc<AtomicBool>) -> (Result<(), JoinError>, bool) {
     let task = tokio::spawn(async move {
-        let result = stop_ticker(ticker).await;
+        let result: Result<(), JoinError> = stop_ticker(ticker).await;
         (result, dropped.load(Ordering::SeqCst))
     });
     match watchdog(LIMIT, "stop_ticker", task).await {
@@ -65,7 +79,7 @@ async fn no_ticks_after_the_work_is_done() {
         sleep(ms(430)).await;
         "done"
     };
-    let output = watchdog(
+    let output: &str = watchdog(
         LIMIT,
         "with_progress",
         with_progress(work, move || {

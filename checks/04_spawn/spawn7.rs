@@ -1,4 +1,17 @@
-use super::*;
+// Checks for spawn7: spawning onto the runtime from a thread that is not the runtime's.
+//
+// Mistakes a learner makes here, and how each is caught:
+// - `tokio::spawn` (or `Handle::current()`) on the driver's thread: it panics there; the
+//   readings are missing and the message names the panic.
+// - a new runtime built in the callback (`block_on` or `spawn` on it): a second runtime with
+//   its own clock; its tasks are cancelled when it is dropped, or the stores do not take this
+//   runtime's virtual time.
+// - the stores run in the callback with another executor's `block_on`: Tokio's timer needs
+//   this runtime; they panic, or do not take this runtime's virtual time.
+// - readings returned in arrival order or made up: they must come back in the order they
+//   were stored, for readings the exercise does not show.
+
+use super::collect_readings;
 
 use std::time::Duration;
 
@@ -9,7 +22,7 @@ const LIMIT: Duration = Duration::from_secs(10);
 
 async fn check(readings: &[u32]) {
     let start = Instant::now();
-    let stored = watchdog(
+    let stored: Vec<u32> = watchdog(
         LIMIT,
         "collect_readings",
         collect_readings(readings.to_vec()),
