@@ -33,6 +33,7 @@ const LIST_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Builds binary `bin` (the harness of `ex`, its solution, or a wrong fix) and runs it.
 pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
+    wb.stage(ex)?;
     let build = cargo::build(wb, bin, ex.test).await?;
     judge(wb, ex, build).await
 }
@@ -59,7 +60,7 @@ pub async fn check_learner_files<'a>(
     let exercises: Vec<&Exercise> = exercises.into_iter().collect();
     let present: Vec<bool> = exercises
         .iter()
-        .map(|ex| wb.root.join(ex.path()).is_file())
+        .map(|ex| wb.learner_file(ex).is_file())
         .collect();
     let items: Vec<(&Exercise, String)> = exercises
         .iter()
@@ -85,6 +86,9 @@ pub async fn check_many_repeated(
 ) -> Result<Vec<(Outcome, Duration)>> {
     use futures::StreamExt;
 
+    for (ex, _) in items {
+        wb.stage(ex)?;
+    }
     let to_build: Vec<(String, bool)> = items
         .iter()
         .map(|(ex, bin)| (bin.clone(), ex.test))

@@ -3,6 +3,7 @@
 
 pub mod dev;
 pub mod hint;
+pub mod init;
 pub mod list;
 pub mod reset;
 pub mod run;
@@ -25,8 +26,8 @@ pub struct Session {
 
 impl Session {
     pub fn open(root: &Path) -> Result<Self> {
-        let wb = Workbook::load(root)?;
-        let (state, warning) = State::load(root)?;
+        let wb = Workbook::open(root)?;
+        let (state, warning) = State::load(&wb.learner_root)?;
         if let Some(warning) = warning {
             eprintln!("{} {warning}", term::yellow("warning:"));
         }
@@ -49,7 +50,7 @@ impl Session {
 
 /// An error when the learner's file for `ex` is gone, saying how to get it back.
 pub fn require_file(wb: &Workbook, ex: &Exercise) -> Result<()> {
-    if !wb.root.join(ex.path()).is_file() {
+    if !wb.learner_file(ex).is_file() {
         bail!(
             "`{}` is missing: was it deleted or renamed? `asynclings reset {}` restores the \
              shipped version",
@@ -58,4 +59,26 @@ pub fn require_file(wb: &Workbook, ex: &Exercise) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Records a verdict in the learner's progress; on a pass in a learner workspace, writes the
+/// exercise's solution there and returns a line saying so.
+pub fn record_verdict(
+    wb: &Workbook,
+    state: &mut State,
+    ex: &Exercise,
+    passed: bool,
+) -> Option<String> {
+    state.set_done(&ex.name, passed);
+    if !passed {
+        return None;
+    }
+    match crate::workspace::reveal_solution(wb, ex) {
+        Ok(Some(path)) => Some(format!(
+            "A solution to compare with yours is now in `{}`.",
+            path.display()
+        )),
+        Ok(None) => None,
+        Err(err) => Some(format!("(could not write the solution: {err:#})")),
+    }
 }

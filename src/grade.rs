@@ -27,12 +27,10 @@ use crate::sync;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
 use crate::workbook::{INFO_FILE, Workbook, rust_files};
+use crate::workspace;
 
 pub use report::Format;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
-}
 
 /// Where grading workspaces live when `ASYNCLINGS_GRADE_DIR` does not say.
 const GRADE_DIR_NAME: &str = "asynclings-grade";
@@ -152,7 +150,7 @@ pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
     let grade_root = grading_workspace(&fingerprint)?;
     // One grading at a time in a workspace: the student's files are copied into it.
     let _lock = fs_util::lock(&grade_root.join(".lock")).await?;
-    materialize(&grade_root, &inputs).with_context(|| {
+    workspace::materialize(&grade_root, &inputs).with_context(|| {
         format!(
             "failed to prepare the grading workspace `{}`",
             grade_root.display()
@@ -220,7 +218,7 @@ pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
 /// The files grading is done with, by path relative to the workbook root.
 fn grading_inputs(root: &Path, from_workbook: bool) -> Result<BTreeMap<String, String>> {
     if !from_workbook {
-        return Ok(embedded::FILES
+        return Ok(crate::embedded::FILES
             .iter()
             .map(|(p, c)| (p.to_string(), c.to_string()))
             .collect());
@@ -265,15 +263,23 @@ fn fingerprint(inputs: &BTreeMap<String, String>) -> String {
     format!("{:016x}", fnv1a(&all))
 }
 
-/// Files in the student's repository that are not as the grading inputs have them.
+/// Files in the student's repository that are not as the grading inputs have them. A learner
+/// workspace holds none of them, so there only what is present is compared.
 fn modified_files(root: &Path, inputs: &BTreeMap<String, String>) -> Vec<String> {
+    let workspace = workspace::is_workspace(root) && !root.join(INFO_FILE).exists();
     let mut modified = Vec::new();
     for (path, content) in inputs {
         match std::fs::read_to_string(root.join(path)) {
             Ok(theirs) if &theirs == content => {}
+            // A workspace's manifest is its own, not the curriculum's.
+            Ok(_) if workspace && (path == "Cargo.toml" || path == "Cargo.lock") => {}
             Ok(_) => modified.push(format!("{path} (changed)")),
+            Err(_) if workspace => {}
             Err(_) => modified.push(format!("{path} (missing)")),
         }
+    }
+    if workspace {
+        return modified;
     }
     for file in rust_files(root, "checks") {
         let file = file.to_string_lossy().replace('\\', "/");
@@ -281,7 +287,7 @@ fn modified_files(root: &Path, inputs: &BTreeMap<String, String>) -> Vec<String>
             modified.push(format!("{file} (added)"));
         }
     }
-    for (path, hash) in embedded::RUNNER_SOURCES {
+    for (path, hash) in crate::embedded::RUNNER_SOURCES {
         match std::fs::read(root.join(path)) {
             Ok(bytes) if fnv1a(&bytes) == *hash => {}
             Ok(_) => modified.push(format!("{path} (changed)")),
@@ -289,69 +295,6 @@ fn modified_files(root: &Path, inputs: &BTreeMap<String, String>) -> Vec<String>
         }
     }
     modified
-}
-
-/// Writes the grading workspace: the inputs (with the root manifest cut down to the workspace
-/// the checks need, and the checks package renamed), leaving files that are already right
-/// untouched so that cargo's incremental builds keep working.
-fn materialize(grade_root: &Path, inputs: &BTreeMap<String, String>) -> Result<()> {
-    let mut files = inputs.clone();
-    let manifest = files
-        .get("Cargo.toml")
-        .context("the grading inputs have no Cargo.toml")?;
-    files.insert("Cargo.toml".to_owned(), workspace_manifest(manifest)?);
-    let checks = files
-        .get(sync::CHECKS_MANIFEST)
-        .context("the grading inputs have no checks/Cargo.toml")?;
-    files.insert(
-        sync::CHECKS_MANIFEST.to_owned(),
-        checks_manifest_head(checks),
-    );
-    files.insert(
-        format!("{}/clippy.toml", cargo::CLIPPY_CONF_DIR),
-        crate::rules::clippy_toml(),
-    );
-    for (path, content) in &files {
-        write_if_changed(&grade_root.join(path), content.as_bytes())?;
-    }
-    // Check files from an earlier grading that the inputs no longer have.
-    for stale in rust_files(grade_root, "checks") {
-        let relative = stale.to_string_lossy().replace('\\', "/");
-        if !relative.starts_with(sync::HARNESS_DIR) && !files.contains_key(&relative) {
-            std::fs::remove_file(grade_root.join(&stale))
-                .with_context(|| format!("failed to remove `{}`", stale.display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// The root manifest of the grading workspace: only the checks package, with the workbook's
-/// shared dependency versions and profiles.
-fn workspace_manifest(manifest: &str) -> Result<String> {
-    let parsed: toml::Table = manifest
-        .parse()
-        .context("the embedded Cargo.toml is not valid TOML")?;
-    let mut workspace = toml::Table::new();
-    workspace.insert("members".into(), toml::Value::Array(vec!["checks".into()]));
-    workspace.insert("resolver".into(), "3".into());
-    if let Some(deps) = parsed.get("workspace").and_then(|w| w.get("dependencies")) {
-        workspace.insert("dependencies".into(), deps.clone());
-    }
-    let mut out = toml::Table::new();
-    out.insert("workspace".into(), toml::Value::Table(workspace));
-    if let Some(profile) = parsed.get("profile") {
-        out.insert("profile".into(), profile.clone());
-    }
-    Ok(format!(
-        "# Generated by `asynclings grade`: the teacher's checks, graded apart from the student's repository.\n{}",
-        toml::to_string(&out)?
-    ))
-}
-
-/// The checks manifest without its generated target list, which `sync` writes afresh.
-fn checks_manifest_head(manifest: &str) -> String {
-    let head = manifest.split(sync::MARKER).next().unwrap_or(manifest);
-    format!("{}{}\n", head.trim_end_matches('\n').to_owned() + "\n\n", sync::MARKER)
 }
 
 /// Copies the student's exercise files into the grading workspace, and removes the copies of

@@ -4,6 +4,7 @@ mod cargo;
 mod check;
 mod commands;
 mod confine;
+mod embedded;
 mod exercise;
 mod explain;
 mod fs_util;
@@ -19,6 +20,7 @@ mod term;
 mod warm_up;
 mod watch;
 mod workbook;
+mod workspace;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -91,6 +93,21 @@ enum Command {
     Explain {
         /// An error code or name; none lists them all
         code: Option<String>,
+    },
+    /// Make a learner workspace: the exercises and their lessons, without the answers
+    Init {
+        /// The directory to make (it must not exist, or be empty)
+        #[arg(default_value = "asynclings")]
+        dir: std::path::PathBuf,
+        /// Also make it a GitHub Classroom template: a grading workflow and `assignment.toml`
+        #[arg(long)]
+        classroom: bool,
+        /// With --classroom: the git repository the workflow installs the runner from
+        #[arg(long, requires = "classroom", value_name = "URL")]
+        runner_git: Option<String>,
+        /// With --classroom: the revision of that repository (a commit, for a pinned runner)
+        #[arg(long, requires = "classroom", value_name = "REV")]
+        runner_rev: Option<String>,
     },
     /// Commands for exercise authors
     #[command(subcommand)]
@@ -170,10 +187,11 @@ fn quiet_on_broken_pipe() {
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()
         .map_err(|err| anyhow::anyhow!("failed to read the current directory: {err}"))?;
-    // Like cargo, work from the nearest directory above that holds the workbook's info.toml.
+    // Like cargo, work from the nearest directory above that holds the workbook: a clone's
+    // info.toml, or a learner workspace's Cargo.toml.
     let root = cwd
         .ancestors()
-        .find(|dir| dir.join(workbook::INFO_FILE).is_file())
+        .find(|dir| dir.join(workbook::INFO_FILE).is_file() || workspace::is_workspace(dir))
         .map_or_else(|| cwd.clone(), Path::to_path_buf);
     match cli.command {
         None => watch::watch(&root, cli.watch.into()).await,
@@ -185,6 +203,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Reset { name }) => commands::reset::reset(&root, &name),
         Some(Command::Verify) => commands::verify::verify(&root).await,
         Some(Command::Grade(options)) => grade::grade(&root, options).await,
+        Some(Command::Init {
+            dir,
+            classroom,
+            runner_git,
+            runner_rev,
+        }) => commands::init::init(&cwd.join(dir), classroom, runner_git, runner_rev),
         Some(Command::Dev(DevCommand::Check { names, repeat })) => {
             commands::dev::check(&root, &names, repeat).await
         }

@@ -22,6 +22,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
 use crate::check::{check, check_learner_files};
 use crate::commands::Session;
+use crate::commands::record_verdict;
 use crate::commands::reset::reset_exercise;
 use crate::exercise::Variant;
 use crate::fs_util::fnv1a;
@@ -75,9 +76,9 @@ pub async fn watch(root: &Path, options: Options) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let guard = keys::TerminalGuard::new();
-    let (events, notice) = Events::start(&wb.root, options.poll);
+    let (events, notice) = Events::start(&wb.learner_root, options.poll);
     let polling = !events.is_watching();
-    let poller = Poller::new(wb.root.join(wb.exercises[current].path()), polling);
+    let poller = Poller::new(wb.learner_file(&wb.exercises[current]), polling);
     let (progress_tx, progress_rx) = mpsc::unbounded_channel();
     let mut app = App {
         wb: &wb,
@@ -296,7 +297,7 @@ impl<'a> App<'a> {
 
     /// The current exercise's file may have changed: check it if its content is new.
     fn saved(&mut self) {
-        let Ok(content) = std::fs::read(self.wb.root.join(self.current_path())) else {
+        let Ok(content) = std::fs::read(self.wb.learner_root.join(self.current_path())) else {
             self.cancel_job();
             self.last_started = None;
             self.verdict = Verdict::Missing;
@@ -332,7 +333,7 @@ impl<'a> App<'a> {
     /// Starts checking the current exercise (again, when `force`d, even if unchanged).
     fn check_current(&mut self, force: bool) {
         let ex = &self.wb.exercises[self.current];
-        let Ok(content) = std::fs::read(self.wb.root.join(ex.path())) else {
+        let Ok(content) = std::fs::read(self.wb.learner_file(ex)) else {
             self.cancel_job();
             self.verdict = Verdict::Missing;
             self.draw();
@@ -406,7 +407,9 @@ impl<'a> App<'a> {
                     outcome.label().replace(' ', "-")
                 ));
                 let passed = outcome.is_passed();
-                self.state.set_done(&ex.name, passed);
+                if let Some(line) = record_verdict(self.wb, &mut self.state, ex, passed) {
+                    self.message = Some(line);
+                }
                 self.save_state();
                 self.verdict = Verdict::Done(outcome);
                 if passed && self.state.current_exercise(self.wb).is_none() {
@@ -424,7 +427,7 @@ impl<'a> App<'a> {
                         (true, false) => undone.push(ex.name.as_str()),
                         _ => {}
                     }
-                    self.state.set_done(&ex.name, passed);
+                    record_verdict(self.wb, &mut self.state, ex, passed);
                 }
                 self.save_state();
                 let mut report = format!(
@@ -462,7 +465,7 @@ impl<'a> App<'a> {
         self.current = idx;
         self.state.set_current(&self.wb.exercises[idx].name);
         self.save_state();
-        self.poller.follow(self.wb.root.join(self.current_path()));
+        self.poller.follow(self.wb.learner_root.join(self.current_path()));
         self.hints_shown = 0;
         self.last_started = None;
         self.message = None;
@@ -505,7 +508,7 @@ impl<'a> App<'a> {
             View::ConfirmReset { idx, list } => {
                 if key == Key::Char('y') || key == Key::Char('Y') {
                     let ex = &self.wb.exercises[idx];
-                    self.message = Some(match reset_exercise(&self.wb.root, ex, &mut self.state) {
+                    self.message = Some(match reset_exercise(&self.wb, ex, &mut self.state) {
                         Ok(lines) => lines.join(" "),
                         Err(err) => format!("{err:#}"),
                     });

@@ -13,10 +13,18 @@ use crate::info_file::{InfoFile, Place, located};
 pub const INFO_FILE: &str = "info.toml";
 
 const NOT_A_WORKBOOK: &str = "run asynclings from the root of the workbook: the directory \
-     that holds `info.toml`, `exercises/` and `Cargo.toml`";
+     that holds `exercises/` and `Cargo.toml` (and `info.toml` in a clone of the repository), \
+     or make a new workspace with `asynclings init`";
 
 pub struct Workbook {
+    /// Where the build happens: info.toml, the checks and their harnesses. In a clone of the
+    /// repository this is the clone; in a learner workspace, a build root the runner writes
+    /// under `target/` from the curriculum it carries.
     pub root: PathBuf,
+    /// Where the learner's files and progress are: the same as `root` in a clone.
+    pub learner_root: PathBuf,
+    /// The curriculum comes from the runner (a learner workspace), not from files on disk.
+    pub embedded: bool,
     /// The package that holds the harness binaries (`checks`; renamed in a grading copy).
     pub checks_package: String,
     /// Built for grading: exercise harnesses carry the grading rules (`rules`), checked by
@@ -120,12 +128,46 @@ impl Workbook {
         }
         Ok(Self {
             root: root.to_path_buf(),
+            learner_root: root.to_path_buf(),
+            embedded: false,
             checks_package: crate::cargo::CHECKS_PACKAGE.to_owned(),
             grading: false,
             welcome_message: info.welcome_message.map(|m| m.trim().to_owned()),
             final_message: info.final_message.map(|m| m.trim().to_owned()),
             exercises,
         })
+    }
+
+    /// The workbook at `root`: a clone of the repository (it has info.toml), or a learner
+    /// workspace made by `asynclings init`.
+    pub fn open(root: &Path) -> Result<Self> {
+        if !root.join(INFO_FILE).is_file() && crate::workspace::is_workspace(root) {
+            return crate::workspace::open(root);
+        }
+        Self::load(root)
+    }
+
+    /// The learner's file of `ex`.
+    pub fn learner_file(&self, ex: &Exercise) -> PathBuf {
+        self.learner_root.join(ex.path())
+    }
+
+    /// Copies the learner's file of `ex` into the build root, where its harness includes it
+    /// (a learner workspace); or removes the copy when the learner's file is gone.
+    pub fn stage(&self, ex: &Exercise) -> Result<()> {
+        if self.learner_root == self.root {
+            return Ok(());
+        }
+        let copy = self.root.join(ex.path());
+        match std::fs::read(self.learner_file(ex)) {
+            Ok(content) => {
+                crate::fs_util::write_if_changed(&copy, &content)?;
+            }
+            Err(_) => {
+                let _ = std::fs::remove_file(&copy);
+            }
+        }
+        Ok(())
     }
 
     /// The exercise called `name`, or an error that suggests the closest name.

@@ -16,8 +16,19 @@ use crate::term;
 use crate::warm_up::ensure_dependencies;
 use crate::workbook::Workbook;
 
+/// The dev commands work on a clone of the repository, where the curriculum's files are.
+fn load_clone(root: &Path) -> Result<Workbook> {
+    if !root.join(crate::workbook::INFO_FILE).is_file() && crate::workspace::is_workspace(root) {
+        anyhow::bail!(
+            "this is a learner workspace, which carries no checks or solutions: the `dev` \
+             commands are for exercise authors, in a clone of the asynclings repository"
+        );
+    }
+    Workbook::load(root)
+}
+
 pub fn sync(root: &Path) -> Result<ExitCode> {
-    let wb = Workbook::load(root)?;
+    let wb = load_clone(root)?;
     let changed = sync::write(&wb)?;
     for problem in sync::variations(&wb).1 {
         println!("{} {problem} (skipped)", term::yellow("warning:"));
@@ -64,7 +75,7 @@ fn failure_text(outcome: &Outcome) -> String {
 }
 
 pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCode> {
-    let wb = Workbook::load(root)?;
+    let wb = load_clone(root)?;
     let mut problems: Vec<String> = wb.tree_problems();
     let stale = sync::out_of_date(&wb)?;
     if !stale.is_empty() {

@@ -22,7 +22,7 @@ pub fn list(root: &Path) -> Result<ExitCode> {
     println!("  {:<width$}  {:<7}  PATH", "NAME", "STATE");
     for (idx, ex) in wb.exercises.iter().enumerate() {
         let marker = if Some(idx) == current { ">" } else { " " };
-        let state = if !wb.root.join(ex.path()).is_file() {
+        let state = if !wb.learner_file(ex).is_file() {
             term::red("missing")
         } else if session.state.is_done(&ex.name) {
             term::green("done   ")

@@ -10,6 +10,7 @@ use crate::exercise::Exercise;
 use crate::fs_util::write_atomically;
 use crate::git;
 use crate::state::State;
+use crate::workbook::Workbook;
 
 pub const BACKUP_DIR: &str = ".asynclings-backups";
 
@@ -17,7 +18,7 @@ pub fn reset(root: &Path, name: &str) -> Result<ExitCode> {
     let mut session = Session::open(root)?;
     let idx = session.wb.find(name)?;
     let ex = session.wb.exercises[idx].clone();
-    for line in reset_exercise(root, &ex, &mut session.state)? {
+    for line in reset_exercise(&session.wb, &ex, &mut session.state)? {
         println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
@@ -25,10 +26,16 @@ pub fn reset(root: &Path, name: &str) -> Result<ExitCode> {
 
 /// Restores the shipped version of `ex`, saving the learner's first; returns what was done,
 /// as sentences for the screen.
-pub fn reset_exercise(root: &Path, ex: &Exercise, state: &mut State) -> Result<Vec<String>> {
-    let path = root.join(ex.path());
-    let shipped = git::shipped_version(root, &ex.path())
-        .with_context(|| format!("cannot reset `{}`", ex.name))?;
+pub fn reset_exercise(wb: &Workbook, ex: &Exercise, state: &mut State) -> Result<Vec<String>> {
+    let root = &wb.learner_root;
+    let path = wb.learner_file(ex);
+    // A workspace's shipped version is the one the runner carries; a clone's is in git.
+    let shipped = if wb.embedded {
+        crate::workspace::shipped(ex)?.to_owned()
+    } else {
+        git::shipped_version(root, &ex.path())
+            .with_context(|| format!("cannot reset `{}`", ex.name))?
+    };
     let current = std::fs::read(&path).ok();
     if current.as_deref() == Some(shipped.as_bytes()) {
         return Ok(vec![format!(

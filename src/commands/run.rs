@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::check::check;
-use crate::commands::{Session, require_file};
+use crate::commands::{Session, record_verdict, require_file};
 use crate::exercise::Variant;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
@@ -36,17 +36,20 @@ async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCod
     println!(
         "{} {}",
         term::bold("Checking"),
-        term::file_link(&shown, &session.wb.root.join(ex.path()))
+        term::file_link(&shown, &session.wb.learner_file(&ex))
     );
     let outcome = check(&session.wb, &ex, &ex.harness_bin(Variant::Exercise)).await?;
     print!("{}", outcome.render(&ex.path().display().to_string()));
     let passed = outcome.is_passed();
-    session.state.set_done(&ex.name, passed);
+    let revealed = record_verdict(&session.wb, &mut session.state, &ex, passed);
     if passed {
-        println!(
-            "Compare with the solution in `{}`.",
-            ex.solution_path().display()
-        );
+        match revealed {
+            Some(line) => println!("{line}"),
+            None => println!(
+                "Compare with the solution in `{}`.",
+                ex.solution_path().display()
+            ),
+        }
         match session.state.next_pending(&session.wb, idx) {
             Some(next) => {
                 let next = &session.wb.exercises[next].name;

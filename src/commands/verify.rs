@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::check::check_learner_files;
-use crate::commands::Session;
+use crate::commands::{Session, record_verdict};
 use crate::outcome::Outcome;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
@@ -38,7 +38,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         };
         println!("{mark} [{:>2}/{total}] {:<28} {label}", idx + 1, ex.name);
         let passed = outcome.as_ref().is_some_and(Outcome::is_passed);
-        session.state.set_done(&ex.name, passed);
+        record_verdict(wb, &mut session.state, ex, passed);
         max_points += ex.points;
         if passed {
             n_passed += 1;

@@ -55,7 +55,7 @@ pub fn footer(wb: &Workbook, state: &State, ex: &Exercise, width: usize, passed:
         term::bold("Progress:"),
         term::bar(n_done, total, bar_width),
         term::bold("Current exercise:"),
-        term::file_link(&path, &wb.root.join(ex.path())),
+        term::file_link(&path, &wb.learner_file(ex)),
         legend(width, passed),
     )
 }
