@@ -1,4 +1,21 @@
-use super::*;
+// Checks for quiz2: a polite crawler.
+//
+// Mistakes a learner makes on these ideas, and how each is caught:
+// - No limit, or fixed batches of `max_in_flight`: the network's peak in-flight count, and
+//   exact virtual times (a new request must start the moment one ends).
+// - No per-request timeout, or one around the whole crawl: a slow page must time out alone
+//   at its own deadline, its links unknown.
+// - A timeout that also counts the wait for a free slot (a semaphore or a queue inside the
+//   timed future): pages quicker than the timeout but queued behind others must still be
+//   fetched.
+// - De-duplicating only pages already fetched (not the ones in flight or queued): a link to
+//   a page still in flight makes a second request; the network lists every request.
+// - `stop` looked at only between pages, or without `biased;`: the crawl must return the
+//   moment `stop` is cancelled, with the requests in flight dropped.
+// - Results compared through the crawl's own types: converted to plain check types first.
+// - Hard-coding: networks, latencies and limits are the checks' own.
+
+use super::{Limits, Network, Outcome, Report, crawl};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -18,13 +35,45 @@ fn limits(max_in_flight: usize, per_request: u64) -> Limits {
     }
 }
 
+/// An outcome as a plain check type, so that only the values compare.
+#[derive(Debug, Clone, PartialEq)]
+enum Plain {
+    Fetched { bytes: usize },
+    NotFound,
+    TimedOut,
+}
+
+/// A crawl report as plain check types.
+#[derive(Debug)]
+struct Crawled {
+    pages: BTreeMap<String, Plain>,
+    cancelled: bool,
+}
+
+fn plain(report: Report) -> Crawled {
+    let pages: BTreeMap<String, Outcome> = report.pages;
+    let cancelled: bool = report.cancelled;
+    let pages = pages
+        .into_iter()
+        .map(|(url, outcome)| {
+            let outcome = match outcome {
+                Outcome::Fetched { bytes } => Plain::Fetched { bytes },
+                Outcome::NotFound => Plain::NotFound,
+                Outcome::TimedOut => Plain::TimedOut,
+            };
+            (url, outcome)
+        })
+        .collect();
+    Crawled { pages, cancelled }
+}
+
 /// Crawls `net` from `start`, cancelling `stop` after `cancel_at` if given.
 async fn run(
     net: &Network,
     start: &str,
     limits: Limits,
     cancel_at: Option<u64>,
-) -> (Report, Duration) {
+) -> (Crawled, Duration) {
     let stop = CancellationToken::new();
     if let Some(at) = cancel_at {
         let stop = stop.clone();
@@ -47,29 +96,34 @@ async fn run(
                 }
             )
         });
-    (report, began.elapsed())
+    (plain(report), began.elapsed())
 }
 
 /// The outcomes of `urls`, fetched, with their sizes taken from `pages`.
-fn fetched(pages: &[(&str, u64, &str)], urls: &[&str]) -> BTreeMap<String, Outcome> {
+fn fetched(pages: &[(&str, u64, &str)], urls: &[&str]) -> BTreeMap<String, Plain> {
     urls.iter()
         .map(|&url| {
             let page = pages.iter().find(|p| p.0 == url).unwrap().2;
-            let outcome = Outcome::Fetched { bytes: page.len() };
+            let outcome = Plain::Fetched { bytes: page.len() };
             (url.to_string(), outcome)
         })
         .collect()
 }
 
 fn check_requested_once(net: &Network) {
-    let requested = net.requested.lock().unwrap().clone();
-    let mut unique = requested.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(
-        requested.len(),
-        unique.len(),
-        "the crawl requested {requested:?}: some urls more than once (rule 1: each page once)"
+    let requested: Vec<String> = net.requested.lock().unwrap().clone();
+    let twice: Vec<&String> = requested
+        .iter()
+        .enumerate()
+        .filter(|(i, url)| requested[..*i].contains(url))
+        .map(|(_, url)| url)
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "the crawl requested {requested:?}: {twice:?} more than once (rule 1: each page once). \
+         A link to a page that is still in flight, or still waiting in the queue, is a link to \
+         a page already on its way: mark a url as seen when it is first queued, not when its \
+         page arrives"
     );
 }
 
@@ -147,8 +201,8 @@ async fn a_slow_page_times_out_alone() {
     let net = Network::new(&pages);
     let (report, took) = run(&net, "/", limits(4, 200), None).await;
     let mut expected = fetched(&pages, &["/", "/a", "/b", "/c"]);
-    expected.insert("/slow".to_string(), Outcome::TimedOut);
-    expected.insert("/gone".to_string(), Outcome::NotFound);
+    expected.insert("/slow".to_string(), Plain::TimedOut);
+    expected.insert("/gone".to_string(), Plain::NotFound);
     assert_eq!(
         report.pages, expected,
         "with per_request = 200ms, the crawl reported {:?}; expected the 900ms page TimedOut \
@@ -243,10 +297,58 @@ async fn circles_and_a_missing_start() {
     assert_eq!(
         (report.pages.clone(), took),
         (
-            BTreeMap::from([("/nowhere".to_string(), Outcome::NotFound)]),
+            BTreeMap::from([("/nowhere".to_string(), Plain::NotFound)]),
             ms(10)
         ),
         "crawling from a page that does not exist gave {report:?} after {took:?}; expected only \
          that page, NotFound, at 10ms"
     );
+}
+
+// /quick finishes while /slow is still in flight, and links to it: /slow must not be
+// requested a second time.
+#[tokio::test(start_paused = true)]
+async fn a_link_to_a_page_in_flight_is_not_followed_again() {
+    let pages = [
+        ("/", 10, "link /slow\nlink /quick"),
+        ("/slow", 140, "slow\nlink /quick"),
+        ("/quick", 20, "quick\nlink /slow\nlink /late"),
+        ("/late", 30, "late\nlink /slow"),
+    ];
+    let net = Network::new(&pages);
+    let (report, took) = run(&net, "/", limits(2, 500), None).await;
+    check_requested_once(&net);
+    assert_eq!(
+        (report.pages, took),
+        (fetched(&pages, &["/", "/slow", "/quick", "/late"]), ms(150)),
+        "expected the four pages fetched once, the crawl ending at 150ms"
+    );
+}
+
+// One request at a time, each page quicker than the timeout: the pages wait for the slot,
+// and that wait is not part of any request's time.
+#[tokio::test(start_paused = true)]
+async fn the_timeout_does_not_count_the_wait_for_a_slot() {
+    let net = star(&[60, 70, 60, 80]);
+    let (report, took) = run(&net, "/", limits(1, 100), None).await;
+    let timed_out: Vec<&String> = report
+        .pages
+        .iter()
+        .filter(|(_, o)| **o == Plain::TimedOut)
+        .map(|(url, _)| url)
+        .collect();
+    assert!(
+        timed_out.is_empty(),
+        "with one request at a time, per_request = 100ms and pages of 60 to 80ms, the crawl \
+         reported {timed_out:?} TimedOut. Each of those pages takes less than 100ms once it is \
+         requested: the timeout started while it was still waiting for a free slot. Rule 3 is \
+         about the request: start its timeout when the request is sent (around `net.get` \
+         alone), not when the url is queued"
+    );
+    assert_eq!(
+        (report.pages.len(), took),
+        (5, ms(280)),
+        "expected the start page and four pages, one after another, ending at 280ms"
+    );
+    check_requested_once(&net);
 }
