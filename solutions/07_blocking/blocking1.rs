@@ -1,9 +1,10 @@
 // blocking1: sleeping without blocking
 //
 // Tasks share threads. A Tokio runtime runs many tasks on a few threads (here, on one: a
-// `current_thread` runtime), and a task gives its thread back only at an `.await` that has
-// to wait. This is cooperative scheduling: nothing takes the thread away from a task that
-// does not give it back.
+// `current_thread` runtime), and a task gives its thread back only at an `.await` that
+// returns `Pending`: one that has to wait, or a Tokio operation that tells a task which has
+// run for a long while to step aside (Tokio's cooperative budget). This is cooperative
+// scheduling: nothing takes the thread away from a task that does not give it back.
 //
 // `std::thread::sleep` does not give it back. It puts the whole thread to sleep, with every
 // task on it:
