@@ -16,7 +16,10 @@
 // `Box::pin(checksum(body)).await`, so that the caller's future holds only a pointer to it;
 // or put the big local itself on the heap (`vec![0; CHUNK]` instead of `[0; CHUNK]`), so
 // that the future holds only the `Vec`'s pointer. Either way the data is the same; only
-// where it lives changes.
+// where it lives changes. Two things that shrink the future are not remedies: one `static`
+// buffer for every upload (uploads at once then wait for each other, and a lock guard held
+// across the read's `.await` makes the future non-`Send`), and running the checksum in another
+// executor's `block_on` (it blocks the thread, and every other task with it).
 //
 // `handle_upload` below is built around a checksum that reads 64 KiB at a time. Keep the
 // 64 KiB reads, and keep the future of `handle_upload` small.
