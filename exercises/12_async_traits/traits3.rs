@@ -12,8 +12,10 @@
 //
 //     fn get<'a>(&'a self, key: &'a str) -> Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>>;
 //
-// and each impl wraps its body: `Box::pin(async move { ... })`. The `'a` says the future may
-// borrow `self` and `key`. (`futures::future::BoxFuture<'a, T>` names that type for you.) The
+// and each impl wraps its *whole* body: `Box::pin(async move { ... })`. The `'a` says the
+// future may borrow `self` and `key`, so nothing needs copying out first; work done before the
+// `Box::pin` would happen when the method is called, not when its future is awaited (and not
+// at all lazily, as a future should). `+ Send` lets callers spawn what awaits it. (`futures::future::BoxFuture<'a, T>` names that type for you.) The
 // `async-trait` crate's `#[async_trait]`, put on the trait and on every impl, writes the same
 // code. Either way each call allocates one box: that is the price of `dyn`. Generic code
 // (traits1, traits2) pays nothing, but cannot keep different types in one `Vec`.
