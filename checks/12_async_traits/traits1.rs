@@ -1,4 +1,12 @@
-use super::*;
+// Mistakes learners make on native async fn in traits, and how each is caught:
+// - `#[async_trait]` kept (with or without `?Send`): the future's type name shows a box.
+// - the macro kept on the trait but an `Arc` given to `Tally` to satisfy it: still boxed.
+// - readings changed (taken at once, cached, latency dropped): sums and virtual times are
+//   compared exactly, for sensors and counts the exercise does not show.
+// - the trait's method turned into something other than `async fn read(&self) -> i64` or its
+//   `-> impl Future` form: the checks call it generically (compile error).
+
+use super::{Sensor, Tally, Thermometer, total};
 
 use std::time::Duration;
 
@@ -44,7 +52,8 @@ async fn thermometer_readings_are_corrected_and_taken_in_turn() {
             latency: Duration::from_millis(latency_ms),
         };
         let start = Instant::now();
-        let sum = watchdog(LIMIT, "total(&thermometer, ..)", total(&thermometer, times)).await;
+        let sum: i64 =
+            watchdog(LIMIT, "total(&thermometer, ..)", total(&thermometer, times)).await;
         let took = start.elapsed();
         let expected = (celsius + offset) * i64::from(times);
         assert_eq!(
@@ -70,13 +79,13 @@ async fn the_tally_reads_its_shared_count() {
     for _ in 0..13 {
         tally.pass();
     }
-    let first = watchdog(LIMIT, "tally.read()", tally.read()).await;
+    let first: i64 = watchdog(LIMIT, "tally.read()", tally.read()).await;
     assert_eq!(
         first, 13,
         "after 13 people passed, the tally read {first}; expected 13"
     );
     tally.pass();
-    let sum = watchdog(LIMIT, "total(&tally, 3)", total(&tally, 3)).await;
+    let sum: i64 = watchdog(LIMIT, "total(&tally, 3)", total(&tally, 3)).await;
     assert_eq!(
         sum, 42,
         "three readings of a tally at 14 added up to {sum}; expected 42"

@@ -1,4 +1,14 @@
-use super::*;
+// Mistakes learners make on a `Send` bound for a trait's future, and how each is caught:
+// - no promise in the trait (the shipped code): generic code that spawns the future does not
+//   compile.
+// - `#[async_trait]` to get `Send`: compiles, but every call boxes; the future's type name
+//   shows the box.
+// - the generic made concrete (`fetch_all(backend: Arc<Directory>, ..)`): the checks call it
+//   through their own generic `spawn_fetch` (compile error).
+// - `join_all` instead of a task per id: alive tasks are counted while `fetch_all` runs.
+// - tasks left running, or results out of order: checked after it returns, as plain values.
+
+use super::{Backend, Directory, fetch_all};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,7 +52,7 @@ fn directory(latency_ms: u64) -> Directory {
 #[tokio::test(start_paused = true)]
 async fn generic_code_can_spawn_the_trait_future() {
     let backend = Arc::new(directory(25));
-    let name = watchdog(LIMIT, "a spawned fetch", spawn_fetch(backend, 1024))
+    let name: Option<String> = watchdog(LIMIT, "a spawned fetch", spawn_fetch(backend, 1024))
         .await
         .expect("the spawned fetch panicked");
     assert_eq!(
@@ -56,7 +66,7 @@ async fn generic_code_can_spawn_the_trait_future() {
 async fn fetch_all_runs_one_task_per_id_and_keeps_the_order() {
     let ids = [58, 999, 7, 31, 7];
     let start = Instant::now();
-    let (names, alive_during) = watchdog(LIMIT, "fetch_all", async {
+    let (names, alive_during): (Vec<Option<String>>, usize) = watchdog(LIMIT, "fetch_all", async {
         tokio::join!(fetch_all(Arc::new(directory(140)), &ids), async {
             sleep(Duration::from_millis(1)).await;
             alive_tasks()

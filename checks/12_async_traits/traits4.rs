@@ -1,4 +1,16 @@
-use super::*;
+// Mistakes learners make on choosing static or dynamic dispatch, and how each is caught:
+// - an impl of `DynPlugin` for each plugin instead of one blanket impl: the checks' own plugin
+//   implements only `Plugin` and must be registered (compile error).
+// - a registry generic over one plugin type, or an enum of the known plugins: the checks mix
+//   three plugin types in one registry (compile error).
+// - the static path (`serve_batch`) going through `dyn`/`handle_boxed`, or boxing each call:
+//   the future of `serve_batch` must hold the plugin's future inline (its size is compared
+//   with a plugin whose future is 16 KiB).
+// - requests served at once instead of in turn, calls skipped or repeated: virtual time and
+//   the plugin's call count compared exactly.
+// - answers compared as plain strings, for plugins and requests the exercise does not show.
+
+use super::{Greeter, Plugin, Registry, Upper, serve_batch};
 
 use std::cell::Cell;
 use std::time::Duration;
@@ -62,7 +74,7 @@ async fn the_registry_dispatches_by_name() {
         ("caps", "tiny", Some("TINY")),
         ("nobody", "hello?", None),
     ] {
-        let answer = watchdog(
+        let answer: Option<String> = watchdog(
             LIMIT,
             "Registry::dispatch",
             registry.dispatch(name, request),
@@ -80,7 +92,7 @@ async fn the_registry_dispatches_by_name() {
 async fn serve_batch_answers_every_request_in_turn() {
     let plugin = Backwards::default();
     let start = Instant::now();
-    let answers = watchdog(
+    let answers: Vec<String> = watchdog(
         LIMIT,
         "serve_batch",
         serve_batch(&plugin, &["lager", "reviled", "stop"]),
