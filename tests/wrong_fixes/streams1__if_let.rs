@@ -26,8 +26,13 @@
 //
 // (`Box::pin(stream)` pins it on the heap instead, for a stream you must return or store.)
 //
-// `summarize` below reads a stream of orders as they come in. Make it compile, without
-// changing its signature.
+// Reading item by item is the point: a dashboard shows the running totals as each order
+// comes in. Collecting the whole stream first (`collect`) would make it wait for the last one,
+// and polling it on a timer (`now_or_never` and a sleep) instead of awaiting `next()` would
+// show each order late, and keep the task busy while nothing happens.
+//
+// `summarize` below reads a stream of orders as they come in, and reports the running summary
+// after each one. Make it compile, without changing its signature.
 
 use std::time::Duration;
 
@@ -47,8 +52,10 @@ struct Summary {
     largest_cents: u64,
 }
 
-/// Counts the orders, adds up their value and finds the largest, as the orders arrive.
-async fn summarize(orders: impl Stream<Item = Order>) -> Summary {
+/// Counts the orders, adds up their value and finds the largest, as the orders arrive: calls
+/// `report` with the running summary the moment each order has come in. Returns the summary
+/// once the stream has ended.
+async fn summarize(orders: impl Stream<Item = Order>, mut report: impl FnMut(&Summary)) -> Summary {
     let mut summary = Summary::default();
     // `StreamExt` (imported above) provides `next`. `pin!` fixes the stream in place on this
     // function's stack, so it may be polled through `&mut` even though it is not `Unpin`.
@@ -57,6 +64,7 @@ async fn summarize(orders: impl Stream<Item = Order>) -> Summary {
         summary.orders += 1;
         summary.revenue_cents += order.cents;
         summary.largest_cents = summary.largest_cents.max(order.cents);
+        report(&summary);
     }
     summary
 }
@@ -70,5 +78,6 @@ async fn main() {
         println!("order {} came in", order.id);
         order
     });
-    println!("{:?}", summarize(incoming).await);
+    let report = |summary: &Summary| println!("so far: {summary:?}");
+    println!("{:?}", summarize(incoming, report).await);
 }
