@@ -1,4 +1,13 @@
-use super::*;
+// Mistakes learners make on merging two streams, and how each is caught:
+// - stopping when the first feed ends (the shipped code): messages missing.
+// - polling a feed again after it ended (`continue` on `None` without a precondition): the
+//   checks' feeds panic when polled after their end, with a message that says why.
+// - `chain` (one feed read to the end before the other): the order of arrival is lost.
+// - a loop that never ends once both feeds are done: the watchdog fires.
+// - the timeline compared as plain strings, for feeds the exercise does not show; the virtual
+//   time must be that of the last message.
+
+use super::merge_feeds;
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -64,7 +73,7 @@ impl Stream for Feed {
 /// Merges two feeds; returns the timeline and the virtual time it took.
 async fn merge(a: Feed, b: Feed) -> (Vec<String>, Duration) {
     let start = Instant::now();
-    let timeline = watchdog(LIMIT, "merge_feeds", merge_feeds(a, b)).await;
+    let timeline: Vec<String> = watchdog(LIMIT, "merge_feeds", merge_feeds(a, b)).await;
     (timeline, start.elapsed())
 }
 

@@ -56,6 +56,11 @@ async fn merge_feeds(a: impl Stream<Item = String>, b: impl Stream<Item = String
 }
 
 /// A pretend chat server: sends `messages`, one every `every`.
+// `+ use<>` says that the stream captures no lifetime at all: it owns copies of the messages,
+// so it does not borrow the slice it was made from. (In edition 2024 a returned `impl Trait`
+// is assumed to capture every lifetime of the arguments, here the slice's, unless `use<..>`
+// lists the ones it does. `+ 'static` would be a different promise: that the stream holds no
+// borrow of anything short-lived, which the compiler then checks against the captures.)
 fn feed(messages: &[&str], every: Duration) -> impl Stream<Item = String> + use<> {
     let messages: Vec<String> = messages.iter().map(|m| m.to_string()).collect();
     futures::stream::iter(messages).then(move |message| async move {
