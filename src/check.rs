@@ -18,9 +18,9 @@ use crate::exercise::Exercise;
 use crate::outcome::{
     CheckFailure, ChecksFailed, CompileError, Outcome, Passed, Refused, TimedOut,
 };
+use crate::process::{self, Limits};
 use crate::rules;
 use crate::sync;
-use crate::process::{self, Limits};
 use crate::workbook::Workbook;
 
 /// What a test binary or program may print before the rest is cut.

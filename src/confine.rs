@@ -121,7 +121,10 @@ mod imp {
         cmd.args(args);
         if !own_pids {
             let err = cmd.exec();
-            eprintln!("asynclings: failed to start `{}`: {err}", program.to_string_lossy());
+            eprintln!(
+                "asynclings: failed to start `{}`: {err}",
+                program.to_string_lossy()
+            );
             return ExitCode::from(127);
         }
         // The program is process 1 of the new namespace; we wait for it and pass on how it
@@ -129,7 +132,10 @@ mod imp {
         let status = match cmd.status() {
             Ok(status) => status,
             Err(err) => {
-                eprintln!("asynclings: failed to start `{}`: {err}", program.to_string_lossy());
+                eprintln!(
+                    "asynclings: failed to start `{}`: {err}",
+                    program.to_string_lossy()
+                );
                 return ExitCode::from(127);
             }
         };
@@ -160,7 +166,10 @@ mod imp {
         match std::process::Command::new(program).args(args).status() {
             Ok(status) => ExitCode::from(status.code().unwrap_or(1) as u8),
             Err(err) => {
-                eprintln!("asynclings: failed to start `{}`: {err}", program.to_string_lossy());
+                eprintln!(
+                    "asynclings: failed to start `{}`: {err}",
+                    program.to_string_lossy()
+                );
                 ExitCode::from(127)
             }
         }

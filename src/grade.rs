@@ -31,7 +31,6 @@ use crate::workspace;
 
 pub use report::Format;
 
-
 /// Where grading workspaces live when `ASYNCLINGS_GRADE_DIR` does not say.
 const GRADE_DIR_NAME: &str = "asynclings-grade";
 
@@ -64,6 +63,10 @@ pub struct Options {
     /// Write the report to this file (atomically) instead of standard output
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also write the report in every format into this directory, from this one grading run
+    /// (report.json, classroom.json, exercism.json, junit.xml, report.txt)
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
     /// Only these topics or exercises, separated by commas (`03_join,select1`)
     #[arg(long, conflicts_with = "assignment")]
     pub only: Option<String>,
@@ -200,6 +203,21 @@ pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
         "Graded in {:.1}s: {score} of {max_score} points.",
         started.elapsed().as_secs_f64()
     );
+    if let Some(dir) = &options.out_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create `{}`", dir.display()))?;
+        for format in Format::ALL {
+            let path = dir.join(format.file_name());
+            let text = format.render(&report)?;
+            let text = if format == Format::Human {
+                console::strip_ansi_codes(&text).into_owned()
+            } else {
+                text
+            };
+            write_atomically(&path, text.as_bytes())?;
+        }
+        eprintln!("Reports written to `{}` in every format.", dir.display());
+    }
     let text = options.format.render(&report)?;
     match &options.output {
         Some(path) => {

@@ -135,7 +135,10 @@ const GRADE_EXIT_CODES: &str = "Exit codes: 0 every selected exercise passed (or
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
-    if args.next().is_some_and(|first| first == confine::SUBCOMMAND) {
+    if args
+        .next()
+        .is_some_and(|first| first == confine::SUBCOMMAND)
+    {
         return confine::main(args.collect());
     }
     quiet_on_broken_pipe();

@@ -147,8 +147,7 @@ pub fn refusals(diagnostics: &[Diagnostic], root: &Path) -> Vec<String> {
                 .iter()
                 .map(|child| child.message.as_str())
                 .find(|message| {
-                    [FILES, PROCESSES, ENVIRONMENT, NETWORK, INCLUDES]
-                        .contains(message)
+                    [FILES, PROCESSES, ENVIRONMENT, NETWORK, INCLUDES].contains(message)
                 })
                 .unwrap_or("which grading does not allow");
             let what = diagnostic
@@ -263,7 +262,9 @@ fn dep_info_path(exe: &Path) -> PathBuf {
 
 /// Make's escapes in dep-info paths (`\ ` for a space).
 fn unescape(path: &str) -> String {
-    path.replace("\\ ", " ").replace("\\#", "#").replace("$$", "$")
+    path.replace("\\ ", " ")
+        .replace("\\#", "#")
+        .replace("$$", "$")
 }
 
 /// `a/b/../c` as `a/c`, without touching the file system.
@@ -301,10 +302,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let exe = root.join("x");
-        let allowed: BTreeSet<PathBuf> = ["checks/harness/x.rs", "checks/a/x.rs", "exercises/a/x.rs"]
-            .iter()
-            .map(PathBuf::from)
-            .collect();
+        let allowed: BTreeSet<PathBuf> =
+            ["checks/harness/x.rs", "checks/a/x.rs", "exercises/a/x.rs"]
+                .iter()
+                .map(PathBuf::from)
+                .collect();
         let clean = "x: checks/harness/x.rs checks/harness/../a/x.rs\n\n\
                      checks/harness/x.rs:\nchecks/harness/../a/x.rs:\n\
                      checks/harness/../../exercises/a/x.rs:\n# env-dep:CLIPPY_ARGS\n";

@@ -67,7 +67,6 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
     )
 }
 
-
 /// Text from a learner's program made safe to show or store: terminal escape sequences (colour,
 /// window titles, cursor moves) and control characters are removed, line breaks and tabs kept.
 pub fn sanitize(text: &str) -> String {

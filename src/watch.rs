@@ -465,7 +465,8 @@ impl<'a> App<'a> {
         self.current = idx;
         self.state.set_current(&self.wb.exercises[idx].name);
         self.save_state();
-        self.poller.follow(self.wb.learner_root.join(self.current_path()));
+        self.poller
+            .follow(self.wb.learner_root.join(self.current_path()));
         self.hints_shown = 0;
         self.last_started = None;
         self.message = None;
@@ -508,7 +509,7 @@ impl<'a> App<'a> {
             View::ConfirmReset { idx, list } => {
                 if key == Key::Char('y') || key == Key::Char('Y') {
                     let ex = &self.wb.exercises[idx];
-                    self.message = Some(match reset_exercise(&self.wb, ex, &mut self.state) {
+                    self.message = Some(match reset_exercise(self.wb, ex, &mut self.state) {
                         Ok(lines) => lines.join(" "),
                         Err(err) => format!("{err:#}"),
                     });

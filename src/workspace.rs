@@ -125,7 +125,9 @@ pub fn init(options: &InitOptions) -> Result<Vec<PathBuf>> {
         );
     }
     let inputs = embedded_inputs();
-    let info = inputs.get(INFO_FILE).context("the runner carries no info.toml")?;
+    let info = inputs
+        .get(INFO_FILE)
+        .context("the runner carries no info.toml")?;
     let exercises = exercise_paths(info)?;
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     files.push(("Cargo.toml".into(), manifest(&inputs, &exercises)?));
@@ -201,10 +203,7 @@ fn manifest(inputs: &BTreeMap<String, String>, exercises: &[(String, PathBuf)]) 
     package.insert("autobins".into(), false.into());
     let mut marker = toml::Table::new();
     marker.insert("workspace".into(), 1.into());
-    marker.insert(
-        "runner".into(),
-        env!("CARGO_PKG_VERSION").into(),
-    );
+    marker.insert("runner".into(), env!("CARGO_PKG_VERSION").into());
     let mut metadata = toml::Table::new();
     metadata.insert(MARKER_TABLE.into(), marker.into());
     package.insert("metadata".into(), metadata.into());
@@ -222,10 +221,7 @@ fn manifest(inputs: &BTreeMap<String, String>, exercises: &[(String, PathBuf)]) 
         section("dependencies", dependencies)?,
     );
     for (name, path) in exercises {
-        text += &format!(
-            "\n[[bin]]\nname = {name:?}\npath = {:?}\n",
-            slash(path)
-        );
+        text += &format!("\n[[bin]]\nname = {name:?}\npath = {:?}\n", slash(path));
     }
     Ok(text)
 }
@@ -406,6 +402,9 @@ pub fn workspace_manifest(manifest: &str) -> Result<String> {
 /// The checks manifest without its generated target list, which `sync` writes afresh.
 fn checks_manifest_head(manifest: &str) -> String {
     let head = manifest.split(sync::MARKER).next().unwrap_or(manifest);
-    format!("{}{}\n", head.trim_end_matches('\n').to_owned() + "\n\n", sync::MARKER)
+    format!(
+        "{}{}\n",
+        head.trim_end_matches('\n').to_owned() + "\n\n",
+        sync::MARKER
+    )
 }
-

@@ -225,9 +225,8 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
                 ));
             }
         }
-        let plural = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut fixes_note = String::new();
         if n_fixes > 0 {
             fixes_note += &format!(", {} rejected", plural(n_fixes, "wrong fix", "wrong fixes"));

@@ -22,6 +22,25 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Human,
+        Format::Json,
+        Format::Classroom,
+        Format::Exercism,
+        Format::Junit,
+    ];
+
+    /// The file each format is written to by `grade --out-dir`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Human => "report.txt",
+            Format::Json => "report.json",
+            Format::Classroom => "classroom.json",
+            Format::Exercism => "exercism.json",
+            Format::Junit => "junit.xml",
+        }
+    }
+
     pub fn render(self, report: &Report) -> Result<String> {
         Ok(match self {
             Format::Human => human(report),

@@ -28,7 +28,11 @@ fn graded_in(wb: &Workbook) -> Value {
         "--output",
         out.to_str().unwrap(),
     ]);
-    assert!(matches!(run.code, Some(0 | 1)), "grade broke: {}", run.stderr);
+    assert!(
+        matches!(run.code, Some(0 | 1)),
+        "grade broke: {}",
+        run.stderr
+    );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
     report["exercises"][0].clone()
 }
@@ -120,9 +124,16 @@ fn main() {}
 fn including_the_answers_is_refused() {
     let wb = Workbook::fixture("forge");
     let answer = wb.path().join("solutions/a/shout1.rs");
-    wb.write(EXERCISE, &format!("include!({:?});\n", answer.display().to_string()));
+    wb.write(
+        EXERCISE,
+        &format!("include!({:?});\n", answer.display().to_string()),
+    );
     let entry = graded_in(&wb);
-    assert_no_points(&entry, "refused", "solutions/a/shout1.rs` while it is compiled");
+    assert_no_points(
+        &entry,
+        "refused",
+        "solutions/a/shout1.rs` while it is compiled",
+    );
 }
 
 #[test]
@@ -143,7 +154,11 @@ fn a_module_read_from_elsewhere_is_refused_by_what_the_compiler_read() {
         ),
     );
     let entry = graded_in(&wb);
-    assert_no_points(&entry, "refused", "notes/elsewhere.rs` while it is compiled");
+    assert_no_points(
+        &entry,
+        "refused",
+        "notes/elsewhere.rs` while it is compiled",
+    );
 }
 
 #[test]
@@ -284,7 +299,9 @@ fn main() {}
 
 #[test]
 fn an_endless_include_is_stopped_and_earns_nothing() {
-    let entry = graded("static ZEROS: &[u8] = include_bytes!(\"/dev/zero\");\nfn shout(w: &str) -> String { w.to_string() }\nfn main() {}\n");
+    let entry = graded(
+        "static ZEROS: &[u8] = include_bytes!(\"/dev/zero\");\nfn shout(w: &str) -> String { w.to_string() }\nfn main() {}\n",
+    );
     assert_eq!(entry["points"], 0, "{entry:#}");
     assert!(
         ["refused", "compile_error"].contains(&entry["status"].as_str().unwrap()),

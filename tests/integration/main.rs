@@ -4,11 +4,12 @@ mod support;
 
 mod curriculum;
 mod dev;
-mod forgery;
 mod diagnostics;
+mod forgery;
 mod grade;
 mod info_errors;
 mod progress;
 mod reset;
 mod run;
 mod watch;
+mod workspace;

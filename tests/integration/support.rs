@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 /// No single command in these tests should take this long; a hang fails the test instead.
 const COMMAND_TIME_LIMIT: Duration = Duration::from_secs(240);
 
-fn repo_root() -> PathBuf {
+pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -52,6 +52,13 @@ impl Workbook {
             assert!(status.success(), "git {args:?} failed");
         }
         wb
+    }
+
+    /// An empty directory (for `asynclings init`).
+    pub fn empty() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     /// A copy of the listed files and directories of `from` (no git history).
@@ -139,7 +146,10 @@ impl Workbook {
             .env_remove("ASYNCLINGS_TARGET_DIR")
             // Grading workspaces are shared by every test (one per set of checks, locked while
             // in use), inside this repository's target directory rather than the user's cache.
-            .env("ASYNCLINGS_GRADE_DIR", repo_root().join("target/asynclings-test-grade"))
+            .env(
+                "ASYNCLINGS_GRADE_DIR",
+                repo_root().join("target/asynclings-test-grade"),
+            )
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
