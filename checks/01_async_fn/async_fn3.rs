@@ -98,7 +98,11 @@ async fn nothing_happens_before_the_first_poll_and_the_user_waits_for_the_save()
         !done_early && after_44ms == ["saving tax return"],
         "44ms into a 45ms save, keep_note is {} and the journal shows {after_44ms:?}; nothing \
          more should have happened yet",
-        if done_early { "finished" } else { "still waiting" }
+        if done_early {
+            "finished"
+        } else {
+            "still waiting"
+        }
     );
 
     let done = run_for(&mut keep, ms(1)).await;

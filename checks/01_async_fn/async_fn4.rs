@@ -90,7 +90,11 @@ async fn lookups_made_early_are_awaited_later() {
         names
     })
     .await;
-    let expected = vec![Some("Radia".to_string()), Some("Margaret".to_string()), None];
+    let expected = vec![
+        Some("Radia".to_string()),
+        Some("Margaret".to_string()),
+        None,
+    ];
     assert_eq!(
         names, expected,
         "lookups of ids 23, 17, 5 gave {names:?}; expected {expected:?}. The rewrite should \

@@ -107,10 +107,8 @@ async fn the_counter_grows_as_each_task_finishes() {
         }
         (alive, seen)
     };
-    let (got, (alive, seen)) = watchdog(LIMIT, "total_size", async {
-        tokio::join!(work, sample)
-    })
-    .await;
+    let (got, (alive, seen)) =
+        watchdog(LIMIT, "total_size", async { tokio::join!(work, sample) }).await;
     let got: usize = got;
     let took = start.elapsed();
     assert_eq!(

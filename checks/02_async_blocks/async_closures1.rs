@@ -72,8 +72,7 @@ async fn readings_come_through_the_feed() {
     // The feed delivers a reading every 10ms, and calibrating one takes 1ms: 6 readings take
     // 66ms when each goes through `deliver` and the callback.
     let start = Instant::now();
-    let got: Vec<i32> =
-        watchdog(LIMIT, "record_all", record_all(vec![4, 8, 15, 16, 23, 42])).await;
+    let got: Vec<i32> = watchdog(LIMIT, "record_all", record_all(vec![4, 8, 15, 16, 23, 42])).await;
     let took = start.elapsed();
     assert_eq!(got, [9, 17, 31, 33, 47, 85]);
     assert_eq!(

@@ -47,7 +47,10 @@ fn opened_and_closed(server: &Server) -> (usize, usize) {
 
 fn assert_closed_once(server: &Server, when: &str) {
     let (opened, closed) = opened_and_closed(server);
-    assert_eq!(opened, 1, "the server saw {opened} connections opened, not 1");
+    assert_eq!(
+        opened, 1,
+        "the server saw {opened} connections opened, not 1"
+    );
     assert!(
         closed != 0,
         "{when}, the connection is still open: the `Db` was never dropped. `Box::leak` (or \

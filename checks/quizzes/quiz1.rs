@@ -63,7 +63,11 @@ const RESOURCES: &[(&str, u64, &str)] = &[
     ("gallery.test/2.jpg", 260, "JPEG-two!"),
     ("gallery.test/3.jpg", 260, "JPEG-three"),
     ("gallery.test/4.jpg", 260, "JPEG-four!!"),
-    ("broken.test/", 30, "<h1>Broken</h1>\nimg\nimg broken.test/x.png"),
+    (
+        "broken.test/",
+        30,
+        "<h1>Broken</h1>\nimg\nimg broken.test/x.png",
+    ),
     ("broken.test/x.png", 5, "PNG"),
     ("plain.test/", 75, "no images here"),
 ];
