@@ -1,5 +1,18 @@
-use super::*;
+// Mistakes learners make on `buffered` versus `buffer_unordered`, and how each is caught:
+// - each function given the other's tool (the shipped code): the exact timeline of hand-overs
+//   (photo, virtual ms) is compared, and recognised, with a message that says why it does not
+//   fit that function's purpose.
+// - `buffer_unordered` plus a reorder buffer for the gallery: in order, but a fourth render
+//   starts while finished thumbnails wait, breaking the contract of at most three thumbnails
+//   in memory; recognised by thumbnails shown earlier than three slots allow.
+// - no limit (`buffered(len)`, `join_all`), or one at a time: recognised.
+// - collecting everything and handing it over at the end: recognised.
+// - sorting the uploads at the end, or reporting them in input order: timeline compared.
+// - hard-coding: sizes are not the exercise's.
 
+use super::{AT_ONCE, Photo, show_gallery, upload_all};
+
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -76,43 +89,59 @@ fn as_ids(timeline: &[(usize, u64)], ms_per_megapixel: u64) -> Vec<(u32, u64)> {
         .collect()
 }
 
-/// Names the strategy whose timeline `got` is, if it is one of the usual ones.
-fn recognise(got: &[(u32, u64)], megapixels: &[u64], ms_per_megapixel: u64) -> &'static str {
+/// What the function under test is for: the gallery (input order, at most three thumbnails
+/// in memory) or the progress bar (each upload the moment it finishes).
+#[derive(Clone, Copy, PartialEq)]
+enum Purpose {
+    Gallery,
+    Progress,
+}
+
+/// Names the strategy whose timeline `got` is, if it is one of the usual ones, and says why
+/// it does or does not fit `purpose`.
+fn recognise(
+    got: &[(u32, u64)],
+    megapixels: &[u64],
+    ms_per_megapixel: u64,
+    purpose: Purpose,
+) -> &'static str {
     let all = megapixels.len();
-    let candidates = [
-        (
-            as_ids(&buffered_timeline(megapixels, AT_ONCE), ms_per_megapixel),
-            "that is what `buffered(3)` does: it hands results over in the order of the \
-             photos, so one that finished early waits behind a slower one ahead of it",
-        ),
-        (
-            as_ids(&unordered_timeline(megapixels, AT_ONCE), ms_per_megapixel),
-            "that is what `buffer_unordered(3)` does: it hands each result over the moment \
-             it finishes, in completion order, not in the order of the photos",
-        ),
-        (
-            as_ids(&buffered_timeline(megapixels, all), ms_per_megapixel),
-            "that is every photo at once: keep at most 3 in flight",
-        ),
-        (
-            as_ids(&unordered_timeline(megapixels, all), ms_per_megapixel),
-            "that is every photo at once: keep at most 3 in flight",
-        ),
-        (
-            as_ids(&buffered_timeline(megapixels, 1), ms_per_megapixel),
-            "that is one photo at a time: keep 3 in flight",
-        ),
-    ];
+    let buffered = as_ids(&buffered_timeline(megapixels, AT_ONCE), ms_per_megapixel);
+    let unordered = as_ids(&unordered_timeline(megapixels, AT_ONCE), ms_per_megapixel);
     let mut sorted = got.to_vec();
     sorted.sort_by_key(|&(id, _)| id);
+    let in_input_order = got.iter().map(|&(id, _)| id).eq(buffered.iter().map(|&(id, _)| id));
     let last = got.iter().map(|&(_, at)| at).max().unwrap_or(0);
-    if let Some((_, why)) = candidates.iter().find(|(timeline, _)| timeline == got) {
-        why
+    if got == unordered && purpose == Purpose::Gallery {
+        "that is what `buffer_unordered(3)` does: it hands each thumbnail over the moment it \
+         is rendered, in completion order. A gallery shown in that order is jumbled: \
+         `buffered(3)` hands them over in the order of the photos"
+    } else if got == buffered && purpose == Purpose::Progress {
+        "that is what `buffered(3)` does: it hands results over in the order of the photos, so \
+         an upload that finished early is reported only when the slower ones ahead of it are \
+         done, and it keeps its slot until then, so the next upload starts late too. The \
+         progress bar wants each upload the moment it finishes: `buffer_unordered(3)`"
+    } else if got == as_ids(&buffered_timeline(megapixels, all), ms_per_megapixel)
+        || got == as_ids(&unordered_timeline(megapixels, all), ms_per_megapixel)
+    {
+        "that is every photo at once: keep at most 3 in flight"
+    } else if got == as_ids(&buffered_timeline(megapixels, 1), ms_per_megapixel) {
+        "that is one photo at a time: keep 3 in flight"
     } else if got.iter().all(|&(_, at)| at == last) && got.len() > 1 {
         "everything was handed over at the same moment, at the end: each result should go out \
          as soon as it may, not after the whole batch"
     } else if sorted.len() != all {
         "not every photo was handed over exactly once"
+    } else if purpose == Purpose::Gallery
+        && in_input_order
+        && got.iter().zip(&buffered).all(|(g, b)| g.1 <= b.1)
+    {
+        "the thumbnails came in the right order, but some earlier than three in memory at a \
+         time allow: a fourth render started while rendered thumbnails were still waiting for \
+         their turn (`buffer_unordered` and a buffer that restores the order holds more than \
+         three). `buffered(3)` keeps a finished thumbnail's slot until it is shown"
+    } else if purpose == Purpose::Gallery && !in_input_order {
+        "the thumbnails were not shown in the order of the photos"
     } else {
         "compare it with the timeline expected"
     }
@@ -122,7 +151,10 @@ fn recognise(got: &[(u32, u64)], megapixels: &[u64], ms_per_megapixel: u64) -> &
 async fn the_gallery_shows_thumbnails_in_order_as_soon_as_they_may() {
     let megapixels = [12, 3, 7, 2, 9, 4, 6, 1];
     let shown = record(&megapixels, |photos, mut callback| {
-        show_gallery(photos, move |thumbnail| callback(thumbnail.photo))
+        show_gallery(photos, move |thumbnail| {
+            let photo: u32 = thumbnail.photo;
+            callback(photo)
+        })
     })
     .await;
     let expected = as_ids(&buffered_timeline(&megapixels, AT_ONCE), 10);
@@ -131,7 +163,7 @@ async fn the_gallery_shows_thumbnails_in_order_as_soon_as_they_may() {
         "show_gallery of photos of {megapixels:?} megapixels (10ms per megapixel to \
          render, 3 at a time) showed (photo, ms) {shown:?}; expected {expected:?}: in the order of the \
          photos, each the moment it and every one before it are ready. What happened: {}",
-        recognise(&shown, &megapixels, 10)
+        recognise(&shown, &megapixels, 10, Purpose::Gallery)
     );
 }
 
@@ -145,14 +177,17 @@ async fn each_upload_is_reported_the_moment_it_finishes() {
         "upload_all of photos of {megapixels:?} megapixels (20ms per megapixel to \
          upload, 3 at a time) reported (photo, ms) {reported:?}; expected {expected:?}: each upload the \
          moment it finishes, with the next one started in its slot. What happened: {}",
-        recognise(&reported, &megapixels, 20)
+        recognise(&reported, &megapixels, 20, Purpose::Progress)
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn fewer_photos_than_slots() {
     let shown = record(&[5, 1], |photos, mut callback| {
-        show_gallery(photos, move |thumbnail| callback(thumbnail.photo))
+        show_gallery(photos, move |thumbnail| {
+            let photo: u32 = thumbnail.photo;
+            callback(photo)
+        })
     })
     .await;
     assert_eq!(

@@ -24,7 +24,10 @@
 //
 // A photo app below does two things with a list of photos, three at a time. The gallery must
 // show the thumbnails in the order of the list, each as soon as it and every one before it are
-// ready. The progress bar must tick the moment any upload finishes. Each got the other's tool.
+// ready, with at most three thumbnails in memory (rendering, or waiting to be shown): exactly
+// what `buffered(3)` keeps. (`buffer_unordered(3)` plus a buffer that puts the thumbnails back
+// in order would start a fourth render while finished ones wait, and hold more than three.)
+// The progress bar must tick the moment any upload finishes. Each got the other's tool.
 
 use std::time::Duration;
 
@@ -59,7 +62,8 @@ async fn upload(photo: Photo) -> u32 {
 }
 
 /// Shows the thumbnail of every photo, in the order of `photos`, each as soon as it and every
-/// one before it are rendered; at most `AT_ONCE` renders at a time.
+/// one before it are rendered. Thumbnails are big: at most `AT_ONCE` may be in memory at a
+/// time, counting those being rendered and those rendered and waiting for their turn.
 async fn show_gallery(photos: Vec<Photo>, mut show: impl FnMut(Thumbnail)) {
     // TODO: the gallery needs the thumbnails in the order of the photos.
     let mut thumbnails = stream::iter(photos)

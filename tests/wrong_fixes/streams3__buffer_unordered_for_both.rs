@@ -1,4 +1,4 @@
-// expect: in completion order, not in the order of the photos
+// expect: in completion order. A gallery shown in that order is jumbled
 // streams3: `buffered` or `buffer_unordered`
 //
 // A stream of futures can be run a few at a time: `.buffered(n)` and `.buffer_unordered(n)`

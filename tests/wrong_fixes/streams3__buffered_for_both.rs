@@ -1,4 +1,4 @@
-// expect: waits behind a slower one ahead of it
+// expect: is reported only when the slower ones ahead of it are
 // streams3: `buffered` or `buffer_unordered`
 //
 // A stream of futures can be run a few at a time: `.buffered(n)` and `.buffer_unordered(n)`
