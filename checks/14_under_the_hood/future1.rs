@@ -1,5 +1,18 @@
-use super::*;
+// Mistakes learners make on a hand-written future's wake-up, and how each is caught:
+// - `Pending` with no waker stored (the shipped code): a delivery wakes nobody; polled by hand,
+//   the waker's wake count stays 0; on a runtime, the parcel is picked up only when something
+//   else polls the task (the time is compared exactly).
+// - waking its own waker on every poll (a busy loop): the wake count must stay 0 while the
+//   mailbox is empty.
+// - storing the waker but never waking it in `deliver`: wake count 0 after a delivery.
+// - keeping only the first waker (`if recipient.is_none()`): the future is polled again with
+//   a second waker (as a `select!` or a task moved between threads does), and the delivery
+//   must wake that one.
+// - waking while holding the lock, or more than once: counted.
 
+use super::Mailbox;
+
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
@@ -89,7 +102,10 @@ fn a_delivery_wakes_the_waiting_task_once() {
         counter.wakes()
     );
     match parcel.as_mut().poll(&mut cx) {
-        Poll::Ready(got) => assert_eq!(got, "a teapot", "the parcel delivered was a teapot"),
+        Poll::Ready(got) => {
+            let got: String = got;
+            assert_eq!(got, "a teapot", "the parcel delivered was a teapot")
+        }
         Poll::Pending => panic!("after the delivery and its wake-up, the parcel was still pending"),
     }
 }
@@ -100,7 +116,7 @@ fn a_parcel_already_there_is_ready_at_the_first_poll() {
     mailbox.deliver("a lamp");
     let (counter, waker) = CountingWaker::new();
     let mut cx = Context::from_waker(&waker);
-    let got = std::pin::pin!(mailbox.parcel()).poll(&mut cx);
+    let got: Poll<String> = std::pin::pin!(mailbox.parcel()).poll(&mut cx);
     assert_eq!(
         got,
         Poll::Ready("a lamp".to_string()),
@@ -121,7 +137,7 @@ async fn a_task_waits_for_a_courier_task() {
             courier.deliver(parcel);
         });
         let start = Instant::now();
-        let got = watchdog(
+        let got: String = watchdog(
             LIMIT,
             "awaiting a parcel that a courier task delivers later",
             mailbox.parcel(),
@@ -138,4 +154,37 @@ async fn a_task_waits_for_a_courier_task() {
              the slot, and `deliver` must wake it"
         );
     }
+}
+
+#[test]
+fn the_latest_waker_is_the_one_woken() {
+    let mailbox = Mailbox::default();
+    let mut parcel = std::pin::pin!(mailbox.parcel());
+    let (first, first_waker) = CountingWaker::new();
+    let (second, second_waker) = CountingWaker::new();
+    assert!(
+        parcel
+            .as_mut()
+            .poll(&mut Context::from_waker(&first_waker))
+            .is_pending()
+    );
+    // Polled again, by another waker: the task is now the one behind `second_waker`.
+    assert!(
+        parcel
+            .as_mut()
+            .poll(&mut Context::from_waker(&second_waker))
+            .is_pending()
+    );
+    mailbox.deliver("a clock");
+    assert_eq!(
+        second.wakes(),
+        1,
+        "the parcel future was polled with one waker, then with another, and the delivery woke \
+         the second {} time(s) (the first: {}). A future may be polled with a different waker \
+         each time (a `select!`, a task moved to another thread): only the waker of the latest \
+         poll is sure to reach the task that waits. Store `cx.waker().clone()` at every poll \
+         that returns `Pending`, replacing the one before",
+        second.wakes(),
+        first.wakes()
+    );
 }
