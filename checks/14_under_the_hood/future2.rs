@@ -1,5 +1,16 @@
-use super::*;
+// Mistakes learners make on keeping a waker up to date, and how each is caught:
+// - keeping the first waker only (the shipped code): polled by a second waker, the count
+//   reaching zero must wake the second; a wait moved to another task must finish there.
+// - keeping every waker (a `Vec`, one clone per poll): the latch must hold exactly one clone
+//   after five polls by the same task (`waker_ref_count`).
+// - waking on every poll to be safe (a busy loop): wake counts must stay 0 while waiting.
+// - `will_wake` inverted (replacing the waker only when it is the same task's): caught by the
+//   second-waker check.
+// - waking before the count reaches zero, or never: counted; virtual time compared exactly.
 
+use super::Latch;
+
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
