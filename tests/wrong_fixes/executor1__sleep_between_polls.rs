@@ -1,4 +1,4 @@
-// expect: is a busy loop
+// expect: polled the future with `Waker::noop()`
 // executor1: a `block_on` of your own
 //
 // An executor is the code that calls `poll`. The smallest one runs a single future on the

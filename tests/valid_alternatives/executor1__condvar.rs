@@ -1,0 +1,80 @@
+// executor1: a `block_on` of your own
+//
+// An executor is the code that calls `poll`. The smallest one runs a single future on the
+// current thread until it is done: `block_on`. (`#[tokio::main]` is a `block_on` around your
+// `main`, with a much cleverer executor inside.) Its whole job:
+//
+//     loop {
+//         poll the future -> Ready(v)?  return v
+//                         -> Pending?   sleep until the waker is woken, then poll again
+//     }
+//
+// The waker is the executor's side of future1's promise: the executor decides what "wake"
+// does. For a `block_on`, the natural meaning is "unpark the thread that is blocked on this":
+//
+//     std::thread::park()         sleeps until someone calls `unpark` on this thread
+//     thread.unpark()             wakes it; an unpark that comes *before* the park is kept,
+//                                 so the next `park()` returns at once (no lost wake-up)
+//
+// and `std::task::Wake` turns any `Arc<T: Wake>` into a `Waker` without unsafe code:
+//
+//     struct ThreadWaker(std::thread::Thread);
+//     impl Wake for ThreadWaker { fn wake(self: Arc<Self>) { ... } }
+//     let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+//
+// (`park` may also return for no reason at all, a "spurious wake-up"; then the loop simply
+// polls once more and parks again.)
+//
+// The `block_on` below polls with a waker that does nothing, so it cannot know when to poll
+// again, and polls again at once, forever: while the future waits, a CPU runs at 100%.
+
+use std::pin::pin;
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+/// A flag and a condition variable: `wake` sets the flag and signals; `block_on` waits for it.
+#[derive(Default)]
+struct Signal {
+    woken: Mutex<bool>,
+    ready: Condvar,
+}
+
+impl Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        *self.woken.lock().unwrap() = true;
+        self.ready.notify_one();
+    }
+}
+
+/// Runs `future` on the current thread until it is done, and returns its output.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    // Waking this future unparks this thread, from whatever thread the wake comes.
+    let signal = Arc::new(Signal::default());
+    let waker = Waker::from(Arc::clone(&signal));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        // Sleep until woken: no polls, no CPU, until there is news. A wake that came during
+        // the poll has already left its token, so this `park` returns at once.
+        let mut woken = signal.woken.lock().unwrap();
+        while !*woken {
+            woken = signal.ready.wait(woken).unwrap();
+        }
+        *woken = false;
+    }
+}
+
+fn main() {
+    // A oneshot channel works with any executor: its receiver is a future.
+    let (sender, receiver) = futures::channel::oneshot::channel();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        sender.send("hello from another thread").unwrap();
+    });
+    println!("{}", block_on(receiver).unwrap());
+    println!("{}", block_on(async { 6 * 7 }));
+}
