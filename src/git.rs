@@ -61,3 +61,12 @@ pub fn shipped_version(root: &Path, path: &Path) -> Result<String> {
         path.display()
     )
 }
+
+/// The content of `path` (relative to `root`) as committed in `HEAD`, or `None` where there is
+/// no git history or the file is not committed.
+pub fn committed_version(root: &Path, path: &Path) -> Option<String> {
+    let show = git(root, &["show", &format!("HEAD:./{}", path.display())]).ok()?;
+    show.status
+        .success()
+        .then(|| String::from_utf8_lossy(&show.stdout).into_owned())
+}

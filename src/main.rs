@@ -125,6 +125,10 @@ enum DevCommand {
         /// check and fails
         #[arg(long, default_value_t = 1)]
         repeat: usize,
+        /// Check the exercise files as committed (git's HEAD), not as they are now: in a clone
+        /// where exercises were solved, a copy under `target/` is checked
+        #[arg(long)]
+        shipped: bool,
     },
     /// Write the build plumbing that info.toml implies (bin lists and harness files)
     Sync,
@@ -212,7 +216,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             runner_git,
             runner_rev,
         }) => commands::init::init(&cwd.join(dir), classroom, runner_git, runner_rev),
-        Some(Command::Dev(DevCommand::Check { names, repeat })) => {
+        Some(Command::Dev(DevCommand::Check {
+            names,
+            repeat,
+            shipped,
+        })) => {
+            let root = if shipped {
+                commands::dev::shipped_copy(&root)?
+            } else {
+                root
+            };
             commands::dev::check(&root, &names, repeat).await
         }
         Some(Command::Dev(DevCommand::Sync)) => commands::dev::sync(&root),

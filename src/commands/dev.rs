@@ -42,6 +42,89 @@ pub fn sync(root: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where `dev check --shipped` checks a clone whose exercise files were changed.
+const SHIPPED_COPY: &str = "target/asynclings-shipped";
+
+/// The workbook to check the committed exercise files in: `root` itself when its exercise
+/// files are as committed (or there is no git history), else a copy under `target/` with the
+/// committed versions put back (the learner's files are not touched).
+pub fn shipped_copy(root: &Path) -> Result<std::path::PathBuf> {
+    let wb = load_clone(root)?;
+    let mut shipped = Vec::new();
+    let mut changed = 0;
+    for ex in &wb.exercises {
+        let Some(original) = crate::git::committed_version(root, &ex.path()) else {
+            continue;
+        };
+        if std::fs::read(root.join(ex.path())).ok().as_deref() != Some(original.as_bytes()) {
+            changed += 1;
+        }
+        shipped.push((ex.path(), original));
+    }
+    if changed == 0 {
+        return Ok(root.to_path_buf());
+    }
+    let copy = root.join(SHIPPED_COPY);
+    for top in [
+        "exercises",
+        "solutions",
+        "checks",
+        sync::WRONG_FIXES_DIR,
+        sync::VALID_ALTERNATIVES_DIR,
+    ] {
+        mirror(&root.join(top), &copy.join(top))?;
+    }
+    for file in [crate::workbook::INFO_FILE, "Cargo.lock"] {
+        let content =
+            std::fs::read(root.join(file)).with_context(|| format!("failed to read `{file}`"))?;
+        crate::fs_util::write_if_changed(&copy.join(file), &content)?;
+    }
+    // The copy has no runner: only the exercise and checks packages.
+    let manifest =
+        std::fs::read_to_string(root.join("Cargo.toml")).context("failed to read `Cargo.toml`")?;
+    let mut manifest = crate::workspace::workspace_manifest(&manifest)?;
+    manifest = manifest.replace(
+        "members = [\"checks\"]",
+        "members = [\"exercises\", \"checks\"]",
+    );
+    crate::fs_util::write_if_changed(&copy.join("Cargo.toml"), manifest.as_bytes())?;
+    for (path, original) in shipped {
+        crate::fs_util::write_if_changed(&copy.join(path), original.as_bytes())?;
+    }
+    println!(
+        "{changed} exercise file(s) differ from the committed versions: checking the \
+         committed versions in a copy, `{SHIPPED_COPY}`.\n"
+    );
+    Ok(copy)
+}
+
+/// Makes `to` hold exactly the files of `from`, writing only what differs.
+fn mirror(from: &Path, to: &Path) -> Result<()> {
+    fn files(dir: &Path, base: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, base, out);
+            } else if let Ok(relative) = path.strip_prefix(base) {
+                out.push(relative.to_path_buf());
+            }
+        }
+    }
+    let (mut wanted, mut present) = (Vec::new(), Vec::new());
+    files(from, from, &mut wanted);
+    files(to, to, &mut present);
+    for relative in &wanted {
+        let content = std::fs::read(from.join(relative))
+            .with_context(|| format!("failed to read `{}`", from.join(relative).display()))?;
+        crate::fs_util::write_if_changed(&to.join(relative), &content)?;
+    }
+    for stale in present.iter().filter(|p| !wanted.contains(p)) {
+        std::fs::remove_file(to.join(stale))
+            .with_context(|| format!("failed to remove `{}`", to.join(stale).display()))?;
+    }
+    Ok(())
+}
+
 /// What a wrong fix must do when built against its exercise's checks.
 #[derive(Debug, PartialEq, Eq)]
 enum Expectation {
