@@ -9,6 +9,9 @@
 // - `spawn_blocking` around the blocking sleep, or a `yield_now` before it: the pause still
 //   happens on a real clock, not the runtime's timer; the heartbeat and the exact virtual
 //   time show it.
+// - `futures::executor::block_on` of a Tokio sleep (another executor's block_on): a real
+//   deadlock, since only the blocked thread could fire the timer; the checks run on a runtime
+//   of their own thread with a real-time limit, and name the cause.
 // - `block_in_place` around the sleep: tokio panics on a current-thread runtime; the panic
 //   is turned into a lesson that says why (and that the pause should be a Tokio sleep).
 // - Pauses that do not overlap when two kettles heat under `join!`: exact virtual time.
@@ -75,20 +78,59 @@ async fn heat_beside_a_heartbeat(steps: u32) {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn the_heartbeat_keeps_beating_while_the_kettle_heats() {
-    heat_beside_a_heartbeat(7).await;
+/// Runs `check` on a paused current-thread runtime on a thread of its own, and waits for it
+/// with a real-time limit: a runtime thread that is truly blocked (not just slow) is reported
+/// with its usual cause instead of hanging until the runner's time limit.
+fn on_its_own_runtime<F, Fut>(check: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    let runner = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        runtime.block_on(check());
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(Duration::from_secs(2)) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            if let Err(payload) = runner.join() {
+                std::panic::resume_unwind(payload);
+            }
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
+            "heat_up did not return in 2s of real time, and its runtime's only thread never came \
+             back to run anything else: it is blocked for good. The usual cause is a `block_on` \
+             inside async code (`futures::executor::block_on(tokio::time::sleep(..))`, say): it \
+             blocks the runtime's own thread, and the Tokio timer it waits for can only be fired \
+             by that thread. Pause with `tokio::time::sleep(STEP_PAUSE).await`"
+        ),
+    }
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_single_step_does_not_block_either() {
-    heat_beside_a_heartbeat(1).await;
+#[test]
+fn the_heartbeat_keeps_beating_while_the_kettle_heats() {
+    on_its_own_runtime(|| heat_beside_a_heartbeat(7));
+}
+
+#[test]
+fn a_single_step_does_not_block_either() {
+    on_its_own_runtime(|| heat_beside_a_heartbeat(1));
 }
 
 // Two kettles on one thread heat at the same time: pausing without blocking lets their
 // pauses overlap.
-#[tokio::test(start_paused = true)]
-async fn two_kettles_heat_at_the_same_time() {
+#[test]
+fn two_kettles_heat_at_the_same_time() {
+    on_its_own_runtime(two_kettles);
+}
+
+async fn two_kettles() {
     let (a, b) = (Kettle::default(), Kettle::default());
     let start = Instant::now();
     watchdog(LIMIT, "two heat_ups", async {
