@@ -1,4 +1,17 @@
-use super::*;
+// Mistakes learners make on the chat broker, and how each is caught:
+// - one connection served at a time, or one loop writing to everyone: a slow reader must hold
+//   up no one (times of each line compared exactly).
+// - echoing to the sender only, or skipping the sender: what each client heard is compared.
+// - shutdown ignored by a client task still waiting for a nickname: the broker must return.
+// - tasks aborted (or detached) at shutdown instead of saying goodbye and being waited for:
+//   the farewell must follow every message due, and no task may be left alive.
+// - the farewell before queued messages: compared exactly.
+// - stopping when `incoming` closes: the rules say the broker runs until shutdown whatever
+//   happens to `incoming`; a check closes it early while clients are still talking.
+// - hard-coding: nicknames, lines and times are not the exercise's; the farewell line is the
+//   one the rules give, written here, not read from the learner's file.
+
+use super::run_broker;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -7,6 +20,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
+
+/// The line every client receives at shutdown, as the rules give it.
+const FAREWELL: &str = "* server shutting down\n";
 
 /// How long after the shutdown the checks wait for the broker and the connections to end.
 const GRACE: Duration = Duration::from_secs(1);
@@ -30,6 +46,8 @@ enum Act {
     Write(&'static str),
     /// Ends its stream: the broker reads end of file from it.
     HangUp,
+    /// Drops the sender of `incoming` (no more connections will ever come); `who` is ignored.
+    CloseIncoming,
 }
 
 struct Step {
@@ -140,13 +158,21 @@ async fn session(clients: &[Client], script: Vec<Step>, shutdown_ms: u64) -> Ses
         }
     };
     let script = async {
+        let mut connect = Some(connect);
         for step in script {
             sleep_until(start + ms(step.at_ms)).await;
+            if let Act::CloseIncoming = step.act {
+                connect = None;
+                continue;
+            }
             let writer = writers[step.who].as_mut().expect("a client that hung up");
             match step.act {
+                Act::CloseIncoming => unreachable!(),
                 Act::Connect { shy } => {
                     let server_end = server_ends[step.who].take().unwrap();
                     connect
+                        .as_ref()
+                        .expect("a connection after `incoming` was closed")
                         .send(server_end)
                         .await
                         .expect("run_broker dropped `incoming`");
@@ -278,6 +304,14 @@ fn assert_clean_end(session: &Session, shutdown_ms: u64, done_ms: u64) {
          part of the shutdown. Track the tasks (a `TaskTracker` or a `JoinSet`) and wait for \
          all of them before returning",
         session.alive_at_return
+    );
+    assert!(
+        at >= ms(shutdown_ms),
+        "run_broker returned at {at:?} of virtual time, before the shutdown at {shutdown_ms}ms. \
+         Did it stop when `incoming` closed (`while let Some(..) = incoming.recv().await`)? The \
+         rules say it runs until shutdown, whatever happens to `incoming`: the clients already \
+         connected are still being served. When `recv()` gives `None`, stop taking \
+         connections (an `if` precondition on that branch) and keep waiting for the shutdown"
     );
     assert_eq!(
         at,
@@ -428,4 +462,34 @@ async fn a_slow_reader_holds_up_no_one_but_is_waited_for_at_shutdown() {
 async fn an_empty_room_shuts_down_at_once() {
     let session = session(&[], Vec::new(), 15).await;
     assert_clean_end(&session, 15, 15);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_room_goes_on_after_incoming_closes() {
+    let clients = [client("sol"), client("tam")];
+    let script = vec![
+        at(0, 0, Act::Connect { shy: false }),
+        at(3, 1, Act::Connect { shy: false }),
+        at(17, 0, Act::CloseIncoming),
+        at(29, 0, Act::Write("still here?\n")),
+        at(41, 1, Act::Write("yes\n")),
+    ];
+    let session = session(&clients, script, 67).await;
+    let all = format!("sol: still here?\ntam: yes\n{FAREWELL}");
+    assert_clean_end(&session, 67, 67);
+    assert_heard(&session, &clients, &[&all, &all]);
+    assert_closed_at(&session, &clients, &[67, 67]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_room_whose_incoming_closes_waits_for_the_shutdown() {
+    let clients = [client("uma")];
+    let script = vec![
+        at(0, 0, Act::Connect { shy: false }),
+        at(11, 0, Act::CloseIncoming),
+        at(23, 0, Act::Write("bye all\n")),
+        at(31, 0, Act::HangUp),
+    ];
+    let session = session(&clients, script, 58).await;
+    assert_clean_end(&session, 58, 58);
 }
