@@ -13,6 +13,8 @@
 // - An interval set to `MissedTickBehavior::Delay` (or a sleep until the last start plus
 //   the period): after a slow reading the beat restarts from the late reading; the message
 //   names Delay, not "use an interval".
+// - Polling the clock (a 1ms sleep in a loop until the beat): tokio's timers have
+//   millisecond resolution, so it can land on the beat; the checks count polls.
 // - A wait after the last reading: `sample` must return when the last reading is in.
 // - Hard-coding: periods and reading times are the checks' own.
 
@@ -58,7 +60,9 @@ async fn run(period: u64, work: &[u64]) -> Run {
         i += 1;
         value(i - 1)
     };
-    let sampled = AssertUnwindSafe(sample(ms(period), work.len(), sensor)).catch_unwind();
+    let polls = std::cell::Cell::new(0);
+    let sampled =
+        AssertUnwindSafe(counted(sample(ms(period), work.len(), sensor), &polls)).catch_unwind();
     let readings: Vec<f64> = match watchdog(LIMIT, "sample", sampled).await {
         Ok(readings) => readings,
         Err(panic) => {
@@ -75,6 +79,15 @@ async fn run(period: u64, work: &[u64]) -> Run {
             )
         }
     };
+    let polls = polls.get();
+    assert!(
+        polls <= 3 * work.len() + 3,
+        "sample was polled {polls} times for {} readings with a period of {period}ms; waiting \
+         for each beat and each reading takes a poll or two. Is it looking at the clock now \
+         and then (a short sleep in a loop until the beat) instead of waiting on a timer that \
+         rings at the beat?",
+        work.len()
+    );
     let (starts, ends) = times.lock().unwrap().clone();
     Run {
         readings,
@@ -214,4 +227,14 @@ async fn a_single_reading() {
         run.readings.len(),
         run.returned
     );
+}
+
+/// Counts the polls of `fut` in `polls`.
+async fn counted<F: std::future::Future>(fut: F, polls: &std::cell::Cell<usize>) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        polls.set(polls.get() + 1);
+        fut.as_mut().poll(cx)
+    })
+    .await
 }

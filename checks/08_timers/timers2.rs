@@ -9,6 +9,7 @@
 // - A sleep after each redraw instead of the clock: the redraw's time is added every turn.
 // - A first tick a period late (`interval_at(now + period, ..)`, or a sleep before the
 //   loop): the first redraw must be at once, and the message says why.
+// - Polling the clock (a 1ms sleep in a loop until the next beat): the checks count polls.
 // - Hard-coding: periods, stalls and frame counts are the checks' own, with two stalls in
 //   one run.
 
@@ -35,12 +36,21 @@ async fn redraw_starts(period: u64, work: &[u64]) -> Vec<Duration> {
         starts.lock().unwrap().push(start.elapsed());
         tokio::time::sleep(ms(work[frame])).await;
     };
+    let polls = std::cell::Cell::new(0);
     watchdog(
         LIMIT,
         "run_dashboard",
-        run_dashboard(ms(period), work.len(), redraw),
+        counted(run_dashboard(ms(period), work.len(), redraw), &polls),
     )
     .await;
+    let polls = polls.get();
+    assert!(
+        polls <= 3 * work.len() + 3,
+        "run_dashboard was polled {polls} times for {} redraws with a period of {period}ms; \
+         waiting for each tick and each redraw takes a poll or two. Is it looking at the clock \
+         now and then (a short sleep in a loop) instead of waiting for the clock's tick?",
+        work.len()
+    );
     let starts: Vec<Duration> = std::mem::take(&mut *starts.lock().unwrap());
     starts
 }
@@ -131,4 +141,14 @@ async fn two_stalls() {
     let work = [1, 120, 1, 190, 1, 1, 1];
     let got = redraw_starts(70, &work).await;
     assert_starts(70, &work, &got, &[0, 70, 190, 210, 400, 420, 490]);
+}
+
+/// Counts the polls of `fut` in `polls`.
+async fn counted<F: std::future::Future>(fut: F, polls: &std::cell::Cell<usize>) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        polls.set(polls.get() + 1);
+        fut.as_mut().poll(cx)
+    })
+    .await
 }
