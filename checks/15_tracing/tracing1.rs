@@ -1,4 +1,15 @@
-use super::*;
+// Mistakes learners make on spans across awaits, and how each is caught:
+// - `span.enter()` (or `.entered()`) guard held across an `.await` (the shipped code): other
+//   requests polled meanwhile log inside the wrong span; every event's spans are compared.
+// - `in_scope` around the request's own lines only: events outside any request span.
+// - `#[tracing::instrument]` without `skip(token)`: the secret is recorded as a field; every
+//   recorded field is searched for the secrets.
+// - a span without the request's `id`: events are matched to requests by id.
+// - responses changed along the way: the requests run at once (their work interleaves) and
+//   their responses are compared as plain strings.
+// - hard-coding: requests, paths, users and secrets are not the exercise's.
+
+use super::handle;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -164,7 +175,7 @@ async fn run_all() -> (Vec<String>, Capture) {
         .iter()
         .map(|r| format!("{}:{}", r.user, r.secret))
         .collect();
-    let responses = watchdog(
+    let responses: Vec<String> = watchdog(
         LIMIT,
         "the requests",
         futures::future::join_all(
