@@ -65,9 +65,7 @@ async fn assert_catalogue(shelves: Vec<Shelf>) {
     let mut filed: Vec<(Duration, String)> = Vec::new();
     let outcome = tokio::time::timeout(
         LIMIT,
-        catalogue(shelves, |book: String| {
-            filed.push((start.elapsed(), book))
-        }),
+        catalogue(shelves, |book: String| filed.push((start.elapsed(), book))),
     )
     .await;
     let took = start.elapsed();

@@ -8,7 +8,7 @@
 // - lost or reordered photos: the worker's photos are compared, as plain strings, with what
 //   was submitted; many producers at once must all get through and the worker's loop end.
 
-use super::{Photo, upload_queue, Worker};
+use super::{Photo, Worker, upload_queue};
 
 use std::time::Duration;
 

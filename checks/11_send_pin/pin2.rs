@@ -169,10 +169,8 @@ async fn the_work_may_be_any_future() {
     }
     let start = Instant::now();
     let warned = Cell::new(None);
-    let got: String = warn_if_slow(count_down(4), ms(25), || {
-        warned.set(Some(start.elapsed()))
-    })
-    .await;
+    let got: String =
+        warn_if_slow(count_down(4), ms(25), || warned.set(Some(start.elapsed()))).await;
     assert_eq!(
         (got.as_str(), warned.get(), start.elapsed()),
         ("counted down from 4", Some(ms(25)), ms(46)),

@@ -88,11 +88,12 @@ async fn jobs_of_every_kind_run_on_their_own_tasks() {
     // A job that is already done.
     let ready = start(&log, "ready", std::future::ready('x'));
 
-    let (lengths, product, (), ready): (HashMap<String, usize>, u64, (), char) = watchdog(LIMIT, "the spawned jobs", async {
-        tokio::try_join!(lengths, product, nothing, ready)
-    })
-    .await
-    .expect("a job panicked");
+    let (lengths, product, (), ready): (HashMap<String, usize>, u64, (), char) =
+        watchdog(LIMIT, "the spawned jobs", async {
+            tokio::try_join!(lengths, product, nothing, ready)
+        })
+        .await
+        .expect("a job panicked");
     assert_eq!(
         (lengths.get("heron"), product, ready),
         (Some(&5), 1155, 'x'),

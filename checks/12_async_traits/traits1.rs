@@ -52,8 +52,7 @@ async fn thermometer_readings_are_corrected_and_taken_in_turn() {
             latency: Duration::from_millis(latency_ms),
         };
         let start = Instant::now();
-        let sum: i64 =
-            watchdog(LIMIT, "total(&thermometer, ..)", total(&thermometer, times)).await;
+        let sum: i64 = watchdog(LIMIT, "total(&thermometer, ..)", total(&thermometer, times)).await;
         let took = start.elapsed();
         let expected = (celsius + offset) * i64::from(times);
         assert_eq!(

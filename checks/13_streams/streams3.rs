@@ -110,7 +110,10 @@ fn recognise(
     let unordered = as_ids(&unordered_timeline(megapixels, AT_ONCE), ms_per_megapixel);
     let mut sorted = got.to_vec();
     sorted.sort_by_key(|&(id, _)| id);
-    let in_input_order = got.iter().map(|&(id, _)| id).eq(buffered.iter().map(|&(id, _)| id));
+    let in_input_order = got
+        .iter()
+        .map(|&(id, _)| id)
+        .eq(buffered.iter().map(|&(id, _)| id));
     let last = got.iter().map(|&(_, at)| at).max().unwrap_or(0);
     if got == unordered && purpose == Purpose::Gallery {
         "that is what `buffer_unordered(3)` does: it hands each thumbnail over the moment it \
