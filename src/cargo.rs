@@ -87,10 +87,11 @@ fn cargo_program() -> PathBuf {
 
 /// The target directory for exercise builds. It is separate from the runner's own so that an
 /// editor's `cargo check` (rust-analyzer) and an exercise build never wait for each other's lock.
+/// Grading always builds in its own workspace, whatever the environment says.
 pub fn target_dir(wb: &Workbook) -> PathBuf {
     match std::env::var_os("ASYNCLINGS_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => wb.root.join("target").join("asynclings"),
+        Some(dir) if !wb.grading => PathBuf::from(dir),
+        _ => wb.root.join("target").join("asynclings"),
     }
 }
 

@@ -9,22 +9,16 @@ use crate::support::Workbook;
 fn each_async_diagnostic_gets_its_explanation_and_only_it() {
     let wb = Workbook::fixture("diagnostics");
     let out = wb.path().join("report.json");
-    let target =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixture-diagnostics");
-    let run = wb.run_slice(
-        &[
-            "grade",
-            "--workbook-checks",
-            "--format",
-            "json",
-            "--output",
-            out.to_str().unwrap(),
-        ],
-        // The fixture needs tokio; its copies are identical, so they can share one build.
-        |cmd| {
-            cmd.env("ASYNCLINGS_TARGET_DIR", &target);
-        },
-    );
+    // The fixture needs tokio; its copies have the same checks, so they share one grading
+    // workspace and its build.
+    let run = wb.run_vec(&[
+        "grade",
+        "--workbook-checks",
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     let report: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
     let message = |name: &str| -> String {

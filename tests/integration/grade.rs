@@ -303,7 +303,14 @@ fn a_students_edits_to_checks_and_info_do_not_change_the_grade() {
             "solutions",
         ],
     );
-    // The student "fixes" async_fn1 by emptying its checks and doubling its points.
+    // The student's async_fn1 is wrong (whatever the repository's copy holds: in a learner's
+    // clone it may be solved) ...
+    wb.write(
+        "exercises/01_async_fn/async_fn1.rs",
+        &std::fs::read_to_string(repo.join("tests/wrong_fixes/async_fn1__let_underscore.rs"))
+            .unwrap(),
+    );
+    // ... and they "fix" it by emptying its checks and doubling its points.
     wb.write(
         "checks/01_async_fn/async_fn1.rs",
         "#[test]\nfn nothing() {}\n",
@@ -316,25 +323,15 @@ fn a_students_edits_to_checks_and_info_do_not_change_the_grade() {
     wb.write("info.toml", &info);
     wb.write("src/main.rs", &(wb.read("src/main.rs") + "\n// edited\n"));
     let out = wb.path().join("report.json");
-    let run = wb.run_with(
-        [
-            "grade",
-            "--format",
-            "json",
-            "--only",
-            "async_fn1,intro1",
-            "--output",
-            out.to_str().unwrap(),
-        ],
-        |cmd| {
-            // Share the repository's warm dependency build; the grading package has its own
-            // name, so nothing else is shared.
-            cmd.env(
-                "ASYNCLINGS_TARGET_DIR",
-                repo.join("target").join("asynclings"),
-            );
-        },
-    );
+    let run = wb.run([
+        "grade",
+        "--format",
+        "json",
+        "--only",
+        "async_fn1,intro1",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
     run.fails();
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(report["checks"]["source"], "embedded");
@@ -375,23 +372,15 @@ fn a_students_edits_to_checks_and_info_do_not_change_the_grade() {
     // And a real fix earns the point.
     wb.solve("01_async_fn", "async_fn1");
     let report: Value = {
-        let run = wb.run_with(
-            [
-                "grade",
-                "--format",
-                "json",
-                "--only",
-                "async_fn1",
-                "--output",
-                out.to_str().unwrap(),
-            ],
-            |cmd| {
-                cmd.env(
-                    "ASYNCLINGS_TARGET_DIR",
-                    repo.join("target").join("asynclings"),
-                );
-            },
-        );
+        let run = wb.run([
+            "grade",
+            "--format",
+            "json",
+            "--only",
+            "async_fn1",
+            "--output",
+            out.to_str().unwrap(),
+        ]);
         run.succeeds();
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
     };
