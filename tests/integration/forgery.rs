@@ -343,3 +343,15 @@ fn the_solution_still_earns_its_points() {
     assert_eq!(entry["status"], "passed", "{entry:#}");
     assert_eq!(entry["points"], 1);
 }
+
+#[test]
+fn builds_committed_to_the_repository_are_never_run() {
+    // A student commits a `target/` whose test binaries "pass": grading builds elsewhere.
+    let wb = Workbook::fixture("forge");
+    for dir in ["target/asynclings/debug/deps", "target/asynclings-grade/target"] {
+        wb.write(&format!("{dir}/shout1"), "#!/bin/sh\necho 'ok checks::shouts_a_word'\n");
+    }
+    let entry = graded_in(&wb);
+    assert_eq!(entry["status"], "checks_failed", "{entry:#}");
+    assert_eq!(entry["points"], 0);
+}
