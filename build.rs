@@ -1,8 +1,9 @@
 //! Embeds the curriculum in the runner: the grading inputs (info.toml, the hidden checks, the
 //! manifests and the lock file), so that `asynclings grade` grades with the teacher's copies
 //! whatever a student's repository holds; the learner's files (exercises, topic READMEs) and
-//! the solutions, from which `asynclings init` makes a workspace and `reset` restores; and
-//! fingerprints of the runner's own sources, so that a student's edits to them are reported.
+//! the solutions as committed, from which `asynclings init` makes a workspace and `reset`
+//! restores there; and fingerprints of the runner's own sources, so that a student's edits to
+//! them are reported.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,23 +19,31 @@ const EMBEDDED: &[&str] = &[
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    for watched in [
-        "info.toml",
-        "Cargo.toml",
-        "Cargo.lock",
-        "exercises",
-        "solutions",
-        "checks",
-        "src",
-    ] {
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
+    for watched in EMBEDDED.iter().chain(&["checks", "src"]) {
         println!("cargo::rerun-if-changed={watched}");
     }
-    // The revision a Classroom workflow pins (see `clean_git_revision`).
+    // The commit (for the learner's files, and the revision a Classroom workflow pins).
     for git in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
         if root.join(git).exists() {
             println!("cargo::rerun-if-changed={git}");
         }
     }
+    // The exercises and solutions as committed: a learner's saves in a clone neither rebuild
+    // the runner nor become what `init` hands out. Outside git, as they are on disk.
+    let learner = committed(&root, &["exercises", "solutions"]).unwrap_or_else(|| {
+        println!("cargo::rerun-if-changed=exercises");
+        println!("cargo::rerun-if-changed=solutions");
+        ["exercises", "solutions"]
+            .iter()
+            .flat_map(|top| files_under(&root, top, &["rs", "md"]))
+            .map(|file| {
+                let content = std::fs::read(root.join(&file)).expect("readable file");
+                (file, content)
+            })
+            .collect()
+    });
+
     let mut files: Vec<String> = EMBEDDED.iter().map(|s| s.to_string()).collect();
     for file in rust_files(&root, "checks") {
         if !file.starts_with("checks/harness/") {
@@ -47,21 +56,32 @@ fn main() {
     for file in &files {
         let path = root.join(file);
         if path.is_file() {
-            writeln!(
-                out,
-                "    ({file:?}, include_str!({:?})),",
-                path.display().to_string()
-            )
-            .unwrap();
+            embed_file(&mut out, file, &path);
         }
     }
-    out += "];\n\n/// What a learner edits and reads: exercise files and topic READMEs.\npub const LEARNER_FILES: &[(&str, &str)] = &[\n";
-    for file in files_under(&root, "exercises", &["rs", "md"]) {
-        embed(&mut out, &root, &file);
-    }
-    out += "];\n\n/// One solution per exercise.\npub const SOLUTIONS: &[(&str, &str)] = &[\n";
-    for file in files_under(&root, "solutions", &["rs"]) {
-        embed(&mut out, &root, &file);
+    for (top, name, doc) in [
+        (
+            "exercises/",
+            "LEARNER_FILES",
+            "What a learner edits and reads: exercise files and topic READMEs.",
+        ),
+        ("solutions/", "SOLUTIONS", "One solution per exercise."),
+    ] {
+        writeln!(
+            out,
+            "];\n\n/// {doc}\npub const {name}: &[(&str, &str)] = &["
+        )
+        .unwrap();
+        for (file, content) in learner.iter().filter(|(f, _)| f.starts_with(top)) {
+            if !(file.ends_with(".rs") || file.ends_with(".md")) {
+                continue;
+            }
+            let copy = out_dir.join("curriculum").join(file);
+            std::fs::create_dir_all(copy.parent().expect("a file has a directory"))
+                .expect("OUT_DIR is writable");
+            std::fs::write(&copy, content).expect("OUT_DIR is writable");
+            embed_file(&mut out, file, &copy);
+        }
     }
     out += "];\n\n/// The runner's own sources, with their FNV-1a hashes.\npub const RUNNER_SOURCES: &[(&str, u64)] = &[\n";
     for file in rust_files(&root, "src") {
@@ -72,32 +92,74 @@ fn main() {
     if let Some(revision) = clean_git_revision(&root) {
         println!("cargo::rustc-env=ASYNCLINGS_GIT_REVISION={revision}");
     }
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("embedded.rs");
-    std::fs::write(dest, out).expect("OUT_DIR is writable");
+    std::fs::write(out_dir.join("embedded.rs"), out).expect("OUT_DIR is writable");
+}
+
+fn git(root: &Path, args: &[&str]) -> Option<Vec<u8>> {
+    std::process::Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| out.stdout)
 }
 
 /// The commit the runner is built from, when it is built from a git checkout without local
 /// changes: a Classroom workflow made by this runner installs that same commit.
 fn clean_git_revision(root: &Path) -> Option<String> {
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .output()
-            .ok()
-            .filter(|out| out.status.success())
-            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    };
-    let revision = git(&["rev-parse", "HEAD"])?;
-    let status = git(&["status", "--porcelain", "--untracked-files=no"])?;
+    let text = |args: &[&str]| Some(String::from_utf8(git(root, args)?).ok()?.trim().to_owned());
+    let revision = text(&["rev-parse", "HEAD"])?;
+    let status = text(&["status", "--porcelain", "--untracked-files=no"])?;
     (status.is_empty() && revision.len() == 40).then_some(revision)
 }
 
-fn embed(out: &mut String, root: &Path, file: &str) {
+/// The files under `tops` as committed in `HEAD`, read with one `git cat-file --batch`; `None`
+/// outside a git checkout.
+fn committed(root: &Path, tops: &[&str]) -> Option<Vec<(String, Vec<u8>)>> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+    let mut args = vec!["ls-tree", "-r", "--name-only", "HEAD", "--"];
+    args.extend_from_slice(tops);
+    let names: Vec<String> = String::from_utf8(git(root, &args)?)
+        .ok()?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let mut child = Command::new("git")
+        .args(["cat-file", "--batch"])
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let requests: String = names.iter().map(|n| format!("HEAD:{n}\n")).collect();
+    let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
+    let mut reader = BufReader::new(child.stdout.take()?);
+    let mut files = Vec::new();
+    for name in names {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let size: usize = header.split_whitespace().nth(2)?.parse().ok()?;
+        let mut content = vec![0; size + 1];
+        reader.read_exact(&mut content).ok()?;
+        content.pop();
+        files.push((name, content));
+    }
+    writer.join().ok()?.ok()?;
+    child.wait().ok()?;
+    Some(files)
+}
+
+fn embed_file(out: &mut String, name: &str, path: &Path) {
     writeln!(
         out,
-        "    ({file:?}, include_str!({:?})),",
-        root.join(file).display().to_string()
+        "    ({name:?}, include_str!({:?})),",
+        path.display().to_string()
     )
     .unwrap();
 }

@@ -21,10 +21,12 @@ fn git(root: &Path, args: &[&str]) -> Result<std::process::Output> {
         })
 }
 
-/// The content of `path` (relative to `root`) as the workbook shipped it: from the newest
-/// commit that touched it and was not made by the learner (the git user of this checkout), so
-/// that a learner who commits their work still gets the teacher's version back.
-pub fn shipped_version(root: &Path, path: &Path) -> Result<String> {
+/// The content of `path` (relative to `root`) as the workbook shipped it, and the commit it
+/// comes from: the newest commit that touched it and was not made by the learner (the git user
+/// of this checkout), so that a learner who commits their work still gets the teacher's
+/// version back. Where every commit is by the git user (an author's or a CI checkout), the
+/// newest commit is what ships.
+pub fn shipped_version(root: &Path, path: &Path) -> Result<(String, String)> {
     let relative = format!("./{}", path.display());
     let inside = git(root, &["rev-parse", "--is-inside-work-tree"])?;
     if !inside.status.success() {
@@ -47,13 +49,15 @@ pub fn shipped_version(root: &Path, path: &Path) -> Result<String> {
     let theirs = commits
         .iter()
         .filter(|(_, author)| me.is_empty() || *author != me);
-    // When every commit is the learner's own (a copied workbook), the oldest one is the best
-    // guess at what was shipped.
-    let candidates = theirs.chain(commits.last());
-    for (commit, _) in candidates {
+    let candidates = theirs.chain(commits.first());
+    for (commit, author) in candidates {
         let show = git(root, &["show", &format!("{commit}:{relative}")])?;
         if show.status.success() {
-            return Ok(String::from_utf8_lossy(&show.stdout).into_owned());
+            let short = &commit[..commit.len().min(10)];
+            return Ok((
+                String::from_utf8_lossy(&show.stdout).into_owned(),
+                format!("commit {short} by {author}"),
+            ));
         }
     }
     bail!(

@@ -30,11 +30,15 @@ pub fn reset_exercise(wb: &Workbook, ex: &Exercise, state: &mut State) -> Result
     let root = &wb.learner_root;
     let path = wb.learner_file(ex);
     // A workspace's shipped version is the one the runner carries; a clone's is in git.
-    let shipped = if wb.embedded {
-        crate::workspace::shipped(ex)?.to_owned()
+    let (shipped, source) = if wb.embedded {
+        (
+            crate::workspace::shipped(ex)?.to_owned(),
+            "as this runner carries it".to_owned(),
+        )
     } else {
-        git::shipped_version(root, &ex.path())
-            .with_context(|| format!("cannot reset `{}`", ex.name))?
+        let (content, commit) = git::shipped_version(root, &ex.path())
+            .with_context(|| format!("cannot reset `{}`", ex.name))?;
+        (content, format!("from {commit}"))
     };
     let current = std::fs::read(&path).ok();
     if current.as_deref() == Some(shipped.as_bytes()) {
@@ -56,7 +60,7 @@ pub fn reset_exercise(wb: &Workbook, ex: &Exercise, state: &mut State) -> Result
     state.set_done(&ex.name, false);
     state.save()?;
     done.push(format!(
-        "Restored `{}` to the shipped version.",
+        "Restored `{}` to the shipped version ({source}).",
         ex.path().display()
     ));
     Ok(done)

@@ -348,8 +348,14 @@ fn the_solution_still_earns_its_points() {
 fn builds_committed_to_the_repository_are_never_run() {
     // A student commits a `target/` whose test binaries "pass": grading builds elsewhere.
     let wb = Workbook::fixture("forge");
-    for dir in ["target/asynclings/debug/deps", "target/asynclings-grade/target"] {
-        wb.write(&format!("{dir}/shout1"), "#!/bin/sh\necho 'ok checks::shouts_a_word'\n");
+    for dir in [
+        "target/asynclings/debug/deps",
+        "target/asynclings-grade/target",
+    ] {
+        wb.write(
+            &format!("{dir}/shout1"),
+            "#!/bin/sh\necho 'ok checks::shouts_a_word'\n",
+        );
     }
     let entry = graded_in(&wb);
     assert_eq!(entry["status"], "checks_failed", "{entry:#}");

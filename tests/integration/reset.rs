@@ -38,6 +38,25 @@ fn reset_finds_the_shipped_version_after_the_learner_committed() {
 }
 
 #[test]
+fn reset_in_a_clone_where_every_commit_is_mine_restores_the_newest() {
+    // An author's or a CI checkout: every commit has the local git user's email. What ships is
+    // the newest commit, not the oldest one that touched the file.
+    let wb = Workbook::fixture("basic");
+    wb.git(&["config", "user.email", "teacher@example.com"]);
+    let newer = wb
+        .read("exercises/a/fail1.rs")
+        .replace("// TODO", "// TODO: double it");
+    wb.write("exercises/a/fail1.rs", &newer);
+    wb.git(&["commit", "-qam", "a clearer TODO"]);
+    wb.write("exercises/a/fail1.rs", "// mine\n");
+    wb.run(["reset", "fail1"])
+        .succeeds()
+        .stdout_has("to the shipped version (from commit ")
+        .stdout_has("by teacher@example.com)");
+    assert_eq!(wb.read("exercises/a/fail1.rs"), newer);
+}
+
+#[test]
 fn reset_brings_back_a_deleted_file() {
     let wb = Workbook::fixture("basic");
     let shipped = wb.read("exercises/a/fail1.rs");
