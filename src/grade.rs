@@ -8,6 +8,8 @@
 //! listed in the report.
 
 mod assignment;
+mod at;
+mod progress;
 mod report;
 
 use std::collections::BTreeMap;
@@ -80,6 +82,12 @@ pub struct Options {
     /// (for trying out a workbook; a student can change these)
     #[arg(long)]
     pub workbook_checks: bool,
+    /// Grade the repository as of a deadline: the last commit at or before a date-time
+    /// (`2025-03-14T23:59:00+01:00`; UTC without an offset; a date alone is its last second),
+    /// or a revision. The commit is exported, the working tree left alone; later commits are
+    /// listed in the report
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +140,10 @@ pub struct Report {
     pub checks_fingerprint: String,
     /// Files of the student's repository that differ from the teacher's.
     pub modified: Vec<String>,
+    /// Which commit was graded, and the commits after it (`--at`).
+    pub graded: at::Graded,
+    /// The student's own progress file: theirs to edit, so reported and never scored.
+    pub self_reported: Option<progress::SelfReported>,
 }
 
 impl Report {
@@ -142,6 +154,19 @@ impl Report {
 
 pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
     let started = Instant::now();
+    // `--at`: grade an export of the commit, so that the working tree is never touched.
+    let (export, graded) = match &options.at {
+        Some(when) => {
+            let graded = at::resolve(root, when)?;
+            let commit = graded.commit.as_ref().map(|c| c.hash.clone());
+            let export = at::export(root, &commit.unwrap_or_default())?;
+            eprintln!("{}", graded.describe());
+            (Some(export), graded)
+        }
+        None => (None, at::working_tree(root)),
+    };
+    let root = export.as_ref().map_or(root, |dir| dir.path());
+    let self_reported = progress::read(root);
     let inputs = grading_inputs(root, options.workbook_checks)?;
     let fingerprint = fingerprint(&inputs);
     let modified = if options.workbook_checks {
@@ -198,6 +223,8 @@ pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
         },
         checks_fingerprint: fingerprint,
         modified,
+        graded,
+        self_reported,
     };
     eprintln!(
         "Graded in {:.1}s: {score} of {max_score} points.",

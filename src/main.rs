@@ -2,6 +2,7 @@
 
 mod cargo;
 mod check;
+mod class_report;
 mod commands;
 mod confine;
 mod embedded;
@@ -89,6 +90,9 @@ enum Command {
     /// Grade every exercise (or an assignment) for a teacher, with points and a report
     #[command(after_help = GRADE_EXIT_CODES)]
     Grade(grade::Options),
+    /// A whole class's grade reports as one HTML page, a CSV for a gradebook and a summary;
+    /// or, with --workflow, the GitHub Actions workflow that regrades the class
+    ClassReport(class_report::Options),
     /// Explain an async error or hang in depth (`E0277`, `unused-future`, `timeout`, ...)
     Explain {
         /// An error code or name; none lists them all
@@ -210,6 +214,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Reset { name }) => commands::reset::reset(&root, &name),
         Some(Command::Verify) => commands::verify::verify(&root).await,
         Some(Command::Grade(options)) => grade::grade(&root, options).await,
+        Some(Command::ClassReport(options)) => class_report::class_report(&cwd, options),
         Some(Command::Init {
             dir,
             classroom,

@@ -113,6 +113,39 @@ fn human(report: &Report) -> String {
             let _ = writeln!(out, "  {file}");
         }
     }
+    let _ = writeln!(out, "\n{}", report.graded.describe());
+    if report.graded.n_late > 0 {
+        let _ = writeln!(
+            out,
+            "Commits after it, not graded ({}; dated by the student's machine):",
+            report.graded.n_late
+        );
+        for commit in &report.graded.late_commits {
+            let _ = writeln!(
+                out,
+                "  {} {} {}",
+                &commit.hash[..commit.hash.len().min(12)],
+                commit.date,
+                commit.subject
+            );
+        }
+        if report.graded.n_late > report.graded.late_commits.len() {
+            let _ = writeln!(
+                out,
+                "  … and {} more",
+                report.graded.n_late - report.graded.late_commits.len()
+            );
+        }
+    }
+    if let Some(reported) = &report.self_reported {
+        let _ = writeln!(
+            out,
+            "Self-reported in the progress file (the student's to edit, not points): {} hint levels, {} minutes in watch mode, {} exercises marked done.",
+            reported.hints.values().sum::<u64>(),
+            reported.time_spent_secs.unwrap_or(0) / 60,
+            reported.done.len()
+        );
+    }
     let passed = report
         .exercises
         .iter()
@@ -140,6 +173,13 @@ fn json_report(report: &Report) -> Value {
         "total": report.exercises.len(),
         "checks": { "source": report.checks_source, "fingerprint": report.checks_fingerprint },
         "modified_files": report.modified,
+        "graded": graded(report),
+        "self_reported": report.self_reported.as_ref().map(|r| json!({
+            "hints": r.hints,
+            "time_spent_secs": r.time_spent_secs,
+            "time_spent_secs_by_exercise": r.time_spent_secs_by_exercise,
+            "done": r.done,
+        })),
         "exercises": report.exercises.iter().map(|ex| json!({
             "name": ex.name,
             "topic": ex.topic,
@@ -150,6 +190,22 @@ fn json_report(report: &Report) -> Value {
             "duration_ms": ex.duration.as_millis() as u64,
             "message": ex.message,
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// Which commit was graded: in every JSON format, so that a grade can be traced to a commit.
+fn graded(report: &Report) -> Value {
+    let graded = &report.graded;
+    let commit =
+        |c: &super::at::Commit| json!({"commit": c.hash, "date": c.date, "subject": c.subject});
+    json!({
+        "source": graded.source(),
+        "commit": graded.commit.as_ref().map(|c| c.hash.clone()),
+        "commit_date": graded.commit.as_ref().map(|c| c.date.clone()),
+        "subject": graded.commit.as_ref().map(|c| c.subject.clone()),
+        "at": graded.at,
+        "n_late_commits": graded.n_late,
+        "late_commits": graded.late_commits.iter().map(commit).collect::<Vec<_>>(),
     })
 }
 
@@ -170,6 +226,7 @@ fn classroom(report: &Report) -> Value {
         "version": 1,
         "status": status,
         "max_score": report.max_score,
+        "graded": graded(report),
         "tests": report.exercises.iter().map(|ex| json!({
             "name": ex.name,
             "status": test_status(ex.status),
@@ -191,6 +248,7 @@ fn exercism(report: &Report) -> Value {
         "version": 3,
         "status": status,
         "message": Value::Null,
+        "graded": graded(report),
         "tests": report.exercises.iter().map(|ex| json!({
             "name": ex.name,
             "status": test_status(ex.status),
@@ -246,10 +304,11 @@ fn junit(report: &Report) -> String {
         );
         let _ = writeln!(
             out,
-            "    <properties>\n      <property name=\"score\" value=\"{}\"/>\n      <property name=\"max_score\" value=\"{}\"/>\n      <property name=\"checks_fingerprint\" value=\"{}\"/>\n    </properties>",
+            "    <properties>\n      <property name=\"score\" value=\"{}\"/>\n      <property name=\"max_score\" value=\"{}\"/>\n      <property name=\"checks_fingerprint\" value=\"{}\"/>\n{}    </properties>",
             members.iter().map(|ex| ex.points).sum::<u32>(),
             members.iter().map(|ex| ex.max_points).sum::<u32>(),
-            xml(&report.checks_fingerprint)
+            xml(&report.checks_fingerprint),
+            graded_properties(report)
         );
         for ex in members {
             let _ = write!(
@@ -280,6 +339,29 @@ fn junit(report: &Report) -> String {
     }
     out += "</testsuites>\n";
     out
+}
+
+/// Which commit was graded, as JUnit properties.
+fn graded_properties(report: &Report) -> String {
+    let graded = &report.graded;
+    let mut properties = vec![("graded_source", graded.source().to_owned())];
+    if let Some(commit) = &graded.commit {
+        properties.push(("graded_commit", commit.hash.clone()));
+        properties.push(("graded_commit_date", commit.date.clone()));
+    }
+    if let Some(at) = &graded.at {
+        properties.push(("graded_at", at.clone()));
+        properties.push(("late_commits", graded.n_late.to_string()));
+    }
+    properties
+        .into_iter()
+        .map(|(name, value)| {
+            format!(
+                "      <property name=\"{name}\" value=\"{}\"/>\n",
+                xml(&value)
+            )
+        })
+        .collect()
 }
 
 /// Text escaped for XML, without the control characters XML 1.0 cannot hold.
