@@ -742,14 +742,10 @@ pub fn class_report(cwd: &Path, options: Options) -> Result<ExitCode> {
         );
     }
     let started = Instant::now();
-    let roster = options
-        .roster
-        .as_deref()
-        .map(|path| Roster::read(&cwd.join(path)))
-        .transpose()?;
-    let inputs: Vec<PathBuf> = options.inputs.iter().map(|p| cwd.join(p)).collect();
+    // Paths stay as given (relative to the current directory), which is how the page names them.
+    let roster = options.roster.as_deref().map(Roster::read).transpose()?;
     let class = Class::read(
-        &inputs,
+        &options.inputs,
         roster.as_ref(),
         options.fingerprint.as_deref(),
         &options.title,

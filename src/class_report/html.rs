@@ -199,7 +199,7 @@ fn scores(out: &mut String, class: &Class) {
 fn exercises(out: &mut String, class: &Class) {
     out.push_str(
         "<section id=\"exercises\"><h2>Exercises</h2>\n<p class=\"hint\">In order. <i>Stop here</i>: students for whom this is the first exercise that does not pass. <i>Most common first failure</i>: the first failing check, rustc's first error code, the check still running at a timeout, or the reason for a refusal. Click a heading to sort.</p>\n\
-         <table class=\"sortable\" id=\"exercise-table\"><thead><tr>\
+         <div class=\"scroll\"><table class=\"sortable\" id=\"exercise-table\"><thead><tr>\
          <th data-type=\"num\">#</th><th>exercise</th><th data-type=\"num\">pass rate</th><th data-type=\"num\">passed</th>\
          <th data-type=\"num\" class=\"s-c\">compile error</th><th data-type=\"num\" class=\"s-f\">checks failed</th>\
          <th data-type=\"num\" class=\"s-t\">timed out</th><th data-type=\"num\" class=\"s-r\">refused</th><th data-type=\"num\" class=\"s-m\">missing</th>\
@@ -275,7 +275,7 @@ fn exercises(out: &mut String, class: &Class) {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody></table>\n");
+    out.push_str("</tbody></table></div>\n");
     out.push_str(SELF_REPORTED_NOTE);
     out.push_str("</section>\n");
 }
@@ -292,12 +292,12 @@ fn students(out: &mut String, class: &Class) {
         class.students.len(),
         Status::ALL
             .iter()
-            .map(|s| format!("<i class=\"c {}\"></i>{}", s.letter(), s.label()))
+            .map(|s| format!("<i class=\"c k-{}\"></i>{}", s.letter(), s.label()))
             .collect::<Vec<_>>()
             .join(" ")
     );
     out.push_str(
-        "<table class=\"sortable\" id=\"student-table\"><thead><tr><th data-key=\"name\">student</th>\
+        "<div class=\"scroll\"><table class=\"sortable\" id=\"student-table\"><thead><tr><th data-key=\"name\">student</th>\
          <th data-type=\"num\" data-key=\"score\">score</th><th data-type=\"num\" data-key=\"passed\">passed</th>\
          <th data-type=\"num\" data-key=\"stop\">stopped at</th><th>exercises</th><th data-key=\"flags\">flags</th>\
          <th data-key=\"commit\">graded commit</th><th data-type=\"num\" data-key=\"hints\" class=\"self\">hint levels<sup>*</sup></th>\
@@ -306,7 +306,7 @@ fn students(out: &mut String, class: &Class) {
     for (i, s) in class.students.iter().enumerate() {
         student_row(out, class, i, s);
     }
-    out.push_str("</tbody></table>\n");
+    out.push_str("</tbody></table></div>\n");
     out.push_str(SELF_REPORTED_NOTE);
     out.push_str("</section>\n");
 }
@@ -409,12 +409,15 @@ fn student_row(out: &mut String, class: &Class, i: usize, s: &Student) {
     match graded.and_then(|g| g.commit.as_deref()) {
         Some(commit) => {
             let date = graded.and_then(|g| g.commit_date.as_deref()).unwrap_or("");
+            // `2025-03-14T21:00:00+01:00` reads as `2025-03-14 21:00`; the whole date on hover.
+            let shown: String = date.chars().take(16).collect::<String>().replace('T', " ");
             let _ = write!(
                 out,
-                "<td data-k=\"commit\" data-v=\"{}\"><code>{}</code> <small>{}</small></td>",
+                "<td data-k=\"commit\" data-v=\"{}\" title=\"{}\"><code>{}</code> <small>{}</small></td>",
+                esc(date),
                 esc(date),
                 esc(&commit.chars().take(10).collect::<String>()),
-                esc(date)
+                esc(&shown)
             );
         }
         None => out.push_str("<td data-k=\"commit\" data-v=\"\"></td>"),
@@ -638,8 +641,9 @@ pre{margin:0;white-space:pre-wrap;word-break:break-word}
 .hist .col{flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:center;height:100%}
 .hist .bar{width:100%;background:#4a7bd0;border-radius:3px 3px 0 0;min-height:1px}
 .hist .n{font-weight:600}.hist .l{font-size:11px;color:var(--muted);white-space:nowrap}
-table{border-collapse:collapse;width:100%;margin:8px 0}
+table{border-collapse:collapse;width:100%;margin:8px 0}.scroll{overflow-x:auto}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
+#exercise-table td,#student-table td{white-space:nowrap}#exercise-table td[data-k=top-failure]{white-space:normal}
 th{background:#f6f8fa;position:sticky;top:0;font-weight:600;white-space:nowrap}
 table.sortable th{cursor:pointer}table.sortable th[aria-sort=ascending]::after{content:" ▲"}table.sortable th[aria-sort=descending]::after{content:" ▼"}
 td[data-k=compile_error].some{color:var(--c)}td[data-k=checks_failed].some{color:var(--f)}td[data-k=timed_out].some{color:var(--t)}td[data-k=refused].some{color:var(--r);font-weight:600}
@@ -648,7 +652,7 @@ td[data-k=compile_error].some{color:var(--c)}td[data-k=checks_failed].some{color
 .self{color:#5b6b8c;font-style:italic}
 .strip{white-space:nowrap;letter-spacing:1px}
 .c{display:inline-block;width:7px;height:14px;margin-right:1px;border-radius:1px;vertical-align:middle}
-.c.p{background:var(--p)}.c.c{background:var(--c)}.c.f{background:var(--f)}.c.t{background:var(--t)}.c.r{background:var(--r)}.c.m{background:var(--m)}.c.x{background:#fff;border:1px dashed var(--m)}
+.k-p{background:var(--p)}.k-c{background:var(--c)}.k-f{background:var(--f)}.k-t{background:var(--t)}.k-r{background:var(--r)}.k-m{background:var(--m)}.k-x{background:#fff;border:1px dashed var(--m)}
 .legend{margin-left:16px;color:var(--muted)}.legend .c{margin:0 3px 0 10px}
 .s-p{color:var(--p)}.s-c{color:var(--c)}.s-f{color:var(--f)}.s-t{color:var(--t)}.s-r{color:var(--r)}.s-m{color:var(--muted)}
 .flag{display:inline-block;border-radius:10px;padding:0 7px;font-size:12px;background:#eee;margin:1px 0}
@@ -669,7 +673,7 @@ var names=JSON.parse(document.getElementById('exercise-names').textContent);
 var labels={p:'passed',c:'compile error',f:'checks failed',t:'timed out',r:'refused',m:'missing','-':'not graded'};
 document.querySelectorAll('td.strip').forEach(function(td){
   var s=td.getAttribute('data-s');td.textContent='';
-  for(var i=0;i<s.length;i++){var c=document.createElement('i');c.className='c '+(s[i]==='-'?'x':s[i]);c.title=(names[i]||'')+': '+labels[s[i]];td.appendChild(c);}
+  for(var i=0;i<s.length;i++){var c=document.createElement('i');c.className='c k-'+(s[i]==='-'?'x':s[i]);c.title=(names[i]||'')+': '+labels[s[i]];td.appendChild(c);}
 });
 function value(td,num){var v=td.hasAttribute('data-v')?td.getAttribute('data-v'):td.textContent.trim();return num?parseFloat(v):v.toLowerCase();}
 function sortTable(table,col,desc){

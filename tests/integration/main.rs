@@ -2,6 +2,7 @@
 
 mod support;
 
+mod class_report;
 mod curriculum;
 mod dev;
 mod diagnostics;
