@@ -34,10 +34,11 @@ pub fn grades(class: &Class) -> String {
 
 fn row(out: &mut String, class: &Class, s: &Student, note: String) {
     let mut fields = vec![s.name.clone(), s.score.to_string(), s.max_score.to_string()];
-    fields.extend(class.columns.iter().map(|c| {
-        s.points_for(&c.name)
-            .map_or_else(String::new, |ex| ex.points.to_string())
-    }));
+    fields.extend(
+        s.by_column(&class.columns)
+            .into_iter()
+            .map(|ex| ex.map_or_else(String::new, |ex| ex.points.to_string())),
+    );
     let graded = s.graded.as_ref();
     fields.push(graded.and_then(|g| g.commit.clone()).unwrap_or_default());
     fields.push(s.n_late().to_string());

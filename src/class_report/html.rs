@@ -12,6 +12,8 @@ use super::{
 
 /// Lines of a failure message shown in a student's details (the report file has it all).
 const MESSAGE_LINES: usize = 4;
+/// The exercises, from where a student stopped, whose messages their details show.
+const MESSAGE_EXERCISES: usize = 3;
 /// Characters per line of those.
 const MESSAGE_LINE_CHARS: usize = 160;
 
@@ -365,10 +367,10 @@ fn student_row(out: &mut String, class: &Class, i: usize, s: &Student) {
             );
         }
     }
-    let strip: String = class
-        .columns
-        .iter()
-        .map(|c| s.points_for(&c.name).map_or('-', |ex| ex.status.letter()))
+    let strip: String = s
+        .by_column(&class.columns)
+        .into_iter()
+        .map(|ex| ex.map_or('-', |ex| ex.status.letter()))
         .collect();
     let _ = write!(
         out,
@@ -572,11 +574,32 @@ fn student_details(out: &mut String, id: usize, s: &Student, different: bool) {
         let _ = writeln!(out, "<p>Every exercise passes.</p></details>");
         return;
     }
+    // Every exercise that does not pass, in a line; messages only for the first few, where
+    // the student is stuck (the report file has every message): a class of 1,000 stays a
+    // page a browser opens at once.
+    let _ = write!(out, "<p class=\"open\">Not passing ({}):", open.len());
+    for status in Status::ALL {
+        let names: Vec<String> = open
+            .iter()
+            .filter(|ex| ex.status == status)
+            .map(|ex| esc(&ex.name))
+            .collect();
+        if !names.is_empty() {
+            let _ = write!(
+                out,
+                " <span class=\"s-{}\">{}</span> {}.",
+                status.letter(),
+                status.label(),
+                names.join(", ")
+            );
+        }
+    }
+    out.push_str("</p>\n");
     let _ = write!(
         out,
         "<table class=\"ex\"><thead><tr><th>exercise</th><th>status</th><th>first failure</th><th class=\"self\">hints<sup>*</sup></th><th>message (the start)</th></tr></thead><tbody>"
     );
-    for ex in open {
+    for ex in open.iter().take(MESSAGE_EXERCISES) {
         let hints = s
             .self_reported
             .as_ref()
@@ -663,6 +686,7 @@ details.student{border:1px solid var(--line);border-radius:6px;padding:6px 12px;
 details.student summary{cursor:pointer}details.student:target{outline:2px solid #4a7bd0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0}dt{color:var(--muted)}dd{margin:0}
 ul.late{margin:0;padding-left:18px}
+p.open{margin:6px 0}
 "#;
 
 /// Sorting by a column (a click, or `#sort=key` / `#sort=-key` in the address), filtering the
@@ -671,9 +695,17 @@ const SCRIPT: &str = r#"
 (function(){
 var names=JSON.parse(document.getElementById('exercise-names').textContent);
 var labels={p:'passed',c:'compile error',f:'checks failed',t:'timed out',r:'refused',m:'missing','-':'not graded'};
+// One block per run of equal statuses (a class of 1,000 would otherwise be 100,000 elements);
+// the exercise under the pointer is named on hover.
 document.querySelectorAll('td.strip').forEach(function(td){
   var s=td.getAttribute('data-s');td.textContent='';
-  for(var i=0;i<s.length;i++){var c=document.createElement('i');c.className='c k-'+(s[i]==='-'?'x':s[i]);c.title=(names[i]||'')+': '+labels[s[i]];td.appendChild(c);}
+  for(var i=0;i<s.length;){var j=i;while(j<s.length&&s[j]===s[i])j++;
+    var c=document.createElement('i');c.className='c k-'+(s[i]==='-'?'x':s[i]);c.style.width=(8*(j-i)-1)+'px';c.setAttribute('data-n',j-i);td.appendChild(c);i=j;}
+});
+document.addEventListener('mousemove',function(e){
+  var td=e.target.closest&&e.target.closest('td.strip');if(!td)return;
+  var i=Math.floor((e.clientX-td.firstChild.getBoundingClientRect().left)/8),s=td.getAttribute('data-s');
+  if(i>=0&&i<s.length)td.title=names[i]+': '+labels[s[i]];
 });
 function value(td,num){var v=td.hasAttribute('data-v')?td.getAttribute('data-v'):td.textContent.trim();return num?parseFloat(v):v.toLowerCase();}
 function sortTable(table,col,desc){
@@ -713,6 +745,7 @@ function fromHash(){
   apply();
 }
 window.addEventListener('hashchange',fromHash);fromHash();
+document.body.setAttribute('data-ready-ms',Math.round(performance.now()));
 })();
 "#;
 
