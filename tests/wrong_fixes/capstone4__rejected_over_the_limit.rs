@@ -13,8 +13,8 @@
 //    gets `ERR timeout\n` and is closed, and its place goes to the next in line.
 //    (Subscribers wait for messages, not commands: no timeout applies to them.)
 //
-// The tool for (1) is a `Semaphore` with `max_connections` permits (join4 used one to limit
-// work in flight). Two details make it fit a server:
+// The tool for (1) is a `Semaphore` with `max_connections` permits (join4 and sync2 limited
+// work in flight with one). Two details make it fit a server:
 //
 //     loop:  permit = semaphore.acquire_owned().await    <- waits while all are in use
 //            peer   = incoming.recv().await
