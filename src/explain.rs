@@ -434,6 +434,16 @@ pub fn explain(key: Option<&str>) -> Result<ExitCode> {
         .find(|(alias, _)| alias.eq_ignore_ascii_case(key))
         .map_or(key, |(_, k)| k);
     let Some(e) = find(key) else {
+        // An error code is exact: a near one would explain something else.
+        let is_code = key.len() == 5
+            && key.starts_with(['E', 'e'])
+            && key[1..].chars().all(|c| c.is_ascii_digit());
+        if is_code {
+            bail!(
+                "no explanation for `{key}` in async terms: `rustc --explain {key}` has the \
+                 compiler's own, and `asynclings explain` lists the ones here"
+            );
+        }
         let closest = closest(key, EXPLANATIONS.iter().map(|e| e.key));
         match closest {
             Some(k) => bail!("no explanation for `{key}`: did you mean `{k}`?"),

@@ -533,6 +533,11 @@ impl<'a> App<'a> {
             Key::Char('h') => {
                 if ex.hints.is_empty() {
                     self.message = Some(format!("`{}` has no hints.", ex.name));
+                } else if self.hints_shown == ex.hints.len() {
+                    self.message = Some(format!(
+                        "That was the last hint. The solution is in `{}` once you are done.",
+                        ex.solution_path().display()
+                    ));
                 } else {
                     self.hints_shown = (self.hints_shown + 1).min(ex.hints.len());
                     let used = self.state.hints_used(&ex.name).max(self.hints_shown);

@@ -28,7 +28,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         eprint!("\r\x1b[2K");
     }
     let mut first_failure: Option<(String, Outcome)> = None;
-    let (mut n_passed, mut points, mut max_points) = (0, 0, 0);
+    let mut n_passed = 0;
     for ((idx, ex), outcome) in wb.exercises.iter().enumerate().zip(outcomes) {
         let outcome = outcome.map(|(outcome, _)| outcome);
         let (mark, label) = match &outcome {
@@ -39,10 +39,8 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         println!("{mark} [{:>2}/{total}] {:<28} {label}", idx + 1, ex.name);
         let passed = outcome.as_ref().is_some_and(Outcome::is_passed);
         record_verdict(wb, &mut session.state, ex, passed);
-        max_points += ex.points;
         if passed {
             n_passed += 1;
-            points += ex.points;
         } else if first_failure.is_none() {
             session.state.set_current(&ex.name);
             if let Some(outcome) = outcome {
@@ -52,7 +50,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
     }
     session.state.save()?;
     println!(
-        "\n{n_passed} of {total} exercises pass ({points} of {max_points} points). {}",
+        "\n{n_passed} of {total} exercises pass. {}",
         term::bar(n_passed, total, 30)
     );
     if n_passed == total {

@@ -58,7 +58,7 @@ fn verify_checks_everything_and_shows_the_first_failure() {
         .stdout_has("✓ [ 2/8] compile1")
         .stdout_has("✗ [ 3/8] fail1                        checks failed")
         .stdout_has("✗ [ 4/8] hang1                        timed out")
-        .stdout_has("2 of 8 exercises pass (2 of 8 points).")
+        .stdout_has("2 of 8 exercises pass.")
         .stdout_has("The first exercise to fix:")
         .stdout_has("double(21) returned 23");
     let state = wb.read(".asynclings-state.toml");

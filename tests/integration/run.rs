@@ -170,3 +170,12 @@ fn an_error_inside_the_hidden_checks_is_said_to_be_there() {
         .compile_error()
         .stdout_lacks("in the hidden checks");
 }
+
+#[test]
+fn an_exercise_is_named_by_the_path_the_screens_print() {
+    let wb = Workbook::fixture("basic");
+    wb.run(["hint", "exercises/a/fail1.rs"])
+        .succeeds()
+        .stdout_has("for fail1");
+    wb.run(["run", "a/fail1.rs"]).checks_fail();
+}
