@@ -1,4 +1,4 @@
-//! The exercise list inside watch mode: move, filter, jump to an exercise, reset one.
+//! The exercise list inside watch mode: move, filter, search, jump to an exercise, reset one.
 
 use console::Key;
 
@@ -24,6 +24,10 @@ pub struct ListView {
     /// The selected exercise, as an index into the workbook's list.
     pub selected: usize,
     pub filter: Filter,
+    /// Only exercises whose name or topic contains this (`/` to type it).
+    pub query: String,
+    /// Keys go to the query until `enter` or `esc`.
+    pub searching: bool,
 }
 
 impl ListView {
@@ -31,23 +35,60 @@ impl ListView {
         Self {
             selected: current,
             filter: Filter::All,
+            query: String::new(),
+            searching: false,
         }
     }
 
+    /// After the filter or the query changed: keep the selection on a visible exercise.
+    fn keep_selection_visible(&mut self, wb: &Workbook, state: &State) {
+        let visible = self.visible(wb, state);
+        if !visible.contains(&self.selected)
+            && let Some(&first) = visible.first()
+        {
+            self.selected = first;
+        }
+    }
+
+    fn search_key(&mut self, key: &Key, wb: &Workbook, state: &State) -> Action {
+        match key {
+            Key::Char(c) if !c.is_control() => self.query.push(*c),
+            Key::Backspace => {
+                self.query.pop();
+            }
+            Key::Enter => self.searching = false,
+            Key::Escape => {
+                self.query.clear();
+                self.searching = false;
+            }
+            _ => {}
+        }
+        self.keep_selection_visible(wb, state);
+        Action::Stay
+    }
+
     fn visible(&self, wb: &Workbook, state: &State) -> Vec<usize> {
+        let query = self.query.to_lowercase();
         (0..wb.exercises.len())
             .filter(|&idx| {
-                let done = state.is_done(&wb.exercises[idx].name);
-                match self.filter {
+                let ex = &wb.exercises[idx];
+                let done = state.is_done(&ex.name);
+                let kept = match self.filter {
                     Filter::All => true,
                     Filter::Pending => !done,
                     Filter::Done => done,
-                }
+                };
+                kept && (query.is_empty()
+                    || ex.name.contains(&query)
+                    || ex.dir.as_deref().is_some_and(|d| d.contains(&query)))
             })
             .collect()
     }
 
     pub fn key(&mut self, key: &Key, wb: &Workbook, state: &State) -> Action {
+        if self.searching {
+            return self.search_key(key, wb, state);
+        }
         let visible = self.visible(wb, state);
         let position = visible.iter().position(|&idx| idx == self.selected);
         match key {
@@ -75,13 +116,9 @@ impl ListView {
                     Filter::Pending => Filter::Done,
                     Filter::Done => Filter::All,
                 };
-                let visible = self.visible(wb, state);
-                if !visible.contains(&self.selected)
-                    && let Some(&first) = visible.first()
-                {
-                    self.selected = first;
-                }
+                self.keep_selection_visible(wb, state);
             }
+            Key::Char('/') => self.searching = true,
             Key::Enter | Key::Char('c') if position.is_some() => {
                 return Action::Jump(self.selected);
             }
@@ -128,6 +165,10 @@ impl ListView {
             state.n_done(wb),
             wb.exercises.len()
         );
+        if self.searching || !self.query.is_empty() {
+            let cursor = if self.searching { "▏" } else { "" };
+            out += &format!("Search: {}{cursor}\n", self.query);
+        }
         for &idx in visible.iter().skip(first).take(room) {
             let ex = &wb.exercises[idx];
             let cursor = if idx == self.selected { ">" } else { " " };
@@ -153,11 +194,17 @@ impl ListView {
         if visible.is_empty() {
             out += "  (no exercises match this filter)\n";
         }
-        let keys = "↑/↓ move · enter go to · f filter · r reset · esc back";
+        let keys = if self.searching {
+            "type to search · enter keep · esc clear"
+        } else {
+            "↑/↓ move · enter go to · / search · f filter · r reset · esc back"
+        };
         let keys = if keys.chars().count() <= width {
             keys
+        } else if self.searching {
+            "enter esc"
         } else {
-            "↑↓ enter f r esc"
+            "↑↓ enter / f r esc"
         };
         out += &format!("\n{}", term::dim(keys));
         out

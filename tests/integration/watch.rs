@@ -253,3 +253,24 @@ fn check_all_reports_what_changed() {
     let screen = tmux.wait_for("Checked every exercise: 1 of 2 pass. Now done: other1.");
     assert!(screen.contains("asynclings · slow1"), "{screen}");
 }
+
+#[test]
+fn the_list_searches_as_you_type() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let Some(tmux) = Tmux::start(&wb, "", &log) else {
+        return;
+    };
+    tmux.wait_for("✗ Checks failed");
+    tmux.keys("l");
+    tmux.wait_for("Exercises (all, 0 of 2 done)");
+    tmux.keys("/");
+    tmux.keys("oth");
+    let screen = tmux.wait_for("Search: oth");
+    assert!(screen.contains("other1"), "{screen}");
+    assert!(!screen.contains("slow1   pending"), "{screen}");
+    // Enter keeps the search and goes back to moving; enter again goes to the exercise.
+    tmux.keys("Enter");
+    tmux.keys("Enter");
+    tmux.wait_for("asynclings · other1");
+}
