@@ -79,6 +79,21 @@ In async code a hang usually means the runtime's thread was blocked or the tasks
   - a wait that nothing will end: a channel whose sender is never dropped, a future that
     never arranges to be woken, a task that is never spawned or awaited.";
 
+/// The first line of a rendered diagnostic and the line that says where it is.
+fn headline(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let mut out = String::new();
+    if let Some(first) = lines.next() {
+        out += first;
+        out.push('\n');
+    }
+    if let Some(place) = lines.find(|l| l.trim_start().starts_with("-->")) {
+        out += place;
+        out.push('\n');
+    }
+    out
+}
+
 /// Under a refusal.
 pub const REFUSED_NOTE: &str = "an exercise file may only use what it holds and what the \
      exercise's crates offer, without files, processes, the network or the environment; \
@@ -112,9 +127,21 @@ impl Outcome {
         match self {
             Outcome::CompileError(err) => {
                 let n_errors = err.diagnostics.iter().filter(|d| d.is_error()).count();
-                for diagnostic in &err.diagnostics {
+                // The learner's own errors first, whole; an error located in the hidden checks
+                // is a consequence of them (a signature the checks cannot call): its headline
+                // and place are enough, with the note below that explains it.
+                let (in_checks, own): (Vec<_>, Vec<_>) = err
+                    .diagnostics
+                    .iter()
+                    .partition(|d| d.is_error() && d.primary_in_checks());
+                for diagnostic in own {
                     if let Some(rendered) = &diagnostic.rendered {
                         out += &term::ansi(rendered);
+                    }
+                }
+                for diagnostic in in_checks {
+                    if let Some(rendered) = &diagnostic.rendered {
+                        out += &headline(&term::ansi(rendered));
                     }
                 }
                 if n_errors == 0 && !err.cargo_stderr.trim().is_empty() {
@@ -158,9 +185,19 @@ impl Outcome {
                         out += &term::ansi(rendered);
                     }
                 }
+                // Checks that fail with the same message (the learner's panic, re-raised by
+                // each) are shown once, under all their names.
+                let mut shown: Vec<(Vec<&str>, &str)> = Vec::new();
                 for failure in &failed.failures {
-                    let _ = writeln!(out, "{} {}", term::red("✗"), term::bold(&failure.name));
-                    for line in failure.message.trim_end().lines() {
+                    let message = failure.message.trim_end();
+                    match shown.iter_mut().find(|(_, m)| *m == message) {
+                        Some((names, _)) => names.push(&failure.name),
+                        None => shown.push((vec![&failure.name], message)),
+                    }
+                }
+                for (names, message) in shown {
+                    let _ = writeln!(out, "{} {}", term::red("✗"), term::bold(&names.join(", ")));
+                    for line in message.lines() {
                         let _ = writeln!(out, "    {line}");
                     }
                     out.push('\n');
@@ -238,5 +275,61 @@ impl Outcome {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_at(file: &str, rendered: &str) -> Diagnostic {
+        serde_json::from_value(serde_json::json!({
+            "level": "error",
+            "message": "mismatched types",
+            "spans": [{"file_name": file, "line_start": 3, "column_start": 5, "is_primary": true}],
+            "rendered": rendered,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_learners_errors_come_first_and_the_checks_errors_are_headlines() {
+        let in_checks = error_at(
+            "checks/harness/../a/x.rs",
+            "error[E0308]: in the checks\n --> checks/a/x.rs:3:5\n  |\n3 | long context\n",
+        );
+        let own = error_at(
+            "checks/harness/../../exercises/a/x.rs",
+            "error[E0308]: in yours\n --> exercises/a/x.rs:3:5\n  |\n3 | your line\n",
+        );
+        let outcome = Outcome::CompileError(CompileError {
+            diagnostics: vec![in_checks, own],
+            cargo_stderr: String::new(),
+            timed_out: None,
+        });
+        let text = console::strip_ansi_codes(&outcome.render("exercises/a/x.rs")).into_owned();
+        let yours = text.find("in yours").unwrap();
+        let theirs = text.find("in the checks").unwrap();
+        assert!(yours < theirs, "{text}");
+        assert!(text.contains("your line"), "{text}");
+        assert!(text.contains(" --> checks/a/x.rs:3:5"), "{text}");
+        assert!(!text.contains("long context"), "{text}");
+    }
+
+    #[test]
+    fn one_message_failing_several_checks_is_shown_once() {
+        let failure = |name: &str| CheckFailure {
+            name: name.to_owned(),
+            message: "panicked at exercises/a/x.rs:9:5:\nthe parser gave up".to_owned(),
+        };
+        let outcome = Outcome::ChecksFailed(ChecksFailed {
+            failures: vec![failure("a"), failure("b"), failure("c")],
+            n_checks: 3,
+            warnings: Vec::new(),
+        });
+        let text = console::strip_ansi_codes(&outcome.render("x.rs")).into_owned();
+        assert_eq!(text.matches("the parser gave up").count(), 1, "{text}");
+        assert!(text.contains("✗ a, b, c"), "{text}");
+        assert!(text.contains("3 of 3 checks failed"), "{text}");
     }
 }
