@@ -172,6 +172,9 @@ pub struct Graded {
     /// The `--at` asked for, as resolved.
     #[serde(default)]
     pub at: Option<String>,
+    /// How many commits came after the graded one (`late_commits` lists up to 50).
+    #[serde(default)]
+    pub n_late_commits: Option<usize>,
     #[serde(default)]
     pub late_commits: Vec<LateCommit>,
 }
@@ -253,7 +256,9 @@ impl Student {
     }
 
     pub fn n_late(&self) -> usize {
-        self.graded.as_ref().map_or(0, |g| g.late_commits.len())
+        self.graded
+            .as_ref()
+            .map_or(0, |g| g.n_late_commits.unwrap_or(g.late_commits.len()))
     }
 
     pub fn hints_total(&self) -> Option<u64> {

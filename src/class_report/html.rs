@@ -539,6 +539,10 @@ fn student_details(out: &mut String, id: usize, s: &Student, different: bool) {
                     esc(&shorten(&late.subject, 100))
                 );
             }
+            let unlisted = s.n_late().saturating_sub(graded.late_commits.len());
+            if unlisted > 0 {
+                let _ = write!(out, "<li>… and {unlisted} more</li>");
+            }
             out.push_str("</ul></dd>");
         }
     }

@@ -1111,8 +1111,9 @@ fn split(wf: &serde_yaml::Value, roster: &str) -> Result<Value, String> {
             .map(str::to_owned)
             .unwrap_or_else(|| wf["env"][key].as_u64().unwrap().to_string())
     };
-    let out = Command::new("bash")
-        .args(["-c", &script])
+    // `timeout`: a hang in the script fails the test instead of stalling it.
+    let out = Command::new("timeout")
+        .args(["60", "bash", "-c", &script])
         .current_dir(dir.path())
         .env("ROSTER", env("ROSTER"))
         .env("STUDENTS_PER_JOB", env("STUDENTS_PER_JOB"))
