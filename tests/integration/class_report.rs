@@ -1182,3 +1182,123 @@ fn the_roster_is_split_within_the_matrix_limit() {
     let err = split(&wf, "# nobody\n").unwrap_err();
     assert!(err.contains("the roster lists no student"), "{err}");
 }
+
+/// Runs one step's script of the workflow as Actions would: bash, in `cwd`, with `env`.
+fn run_step(
+    step: &serde_yaml::Value,
+    cwd: &Path,
+    env: &[(&str, &Path)],
+    vars: &[(&str, &str)],
+) -> std::process::Output {
+    let script = step["run"].as_str().unwrap();
+    let mut cmd = Command::new("timeout");
+    cmd.args(["600", "bash", "-e", "-c", script])
+        .current_dir(cwd);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    for (key, value) in vars {
+        cmd.env(key, value);
+    }
+    cmd.env(
+        "ASYNCLINGS_GRADE_DIR",
+        crate::support::repo_root().join("target/asynclings-test-grade"),
+    )
+    .env("NO_COLOR", "1")
+    .output()
+    .unwrap()
+}
+
+/// The grading and report steps' scripts, run here on a clone of a fixture workbook with the
+/// real runner: a report per cloned student, and a class report that names the one missing.
+#[test]
+fn the_workflow_scripts_grade_a_chunk_and_report() {
+    let wf = workflow();
+    let tmp = tempfile::tempdir().unwrap();
+    let (workspace, runner_temp) = (tmp.path().join("ws"), tmp.path().join("runner"));
+    std::fs::create_dir_all(runner_temp.join("bin")).unwrap();
+    std::fs::create_dir_all(runner_temp.join("students")).unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_asynclings"),
+        runner_temp.join("bin/asynclings"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(&workspace).unwrap();
+    std::fs::write(
+        workspace.join("roster.txt"),
+        "acme/hw-alice alice\nacme/hw-bob bob\n",
+    )
+    .unwrap();
+    // As the clone step leaves them: alice cloned, bob's clone failed.
+    let student = Workbook::fixture("basic");
+    student.solve("a", "fail1");
+    let status = Command::new("git")
+        .args(["clone", "-q"])
+        .arg(student.path())
+        .arg(runner_temp.join("students/alice"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let env = [
+        ("RUNNER_TEMP", runner_temp.as_path()),
+        ("GITHUB_WORKSPACE", workspace.as_path()),
+    ];
+    let grading = steps(&wf["jobs"]["grade"])
+        .into_iter()
+        .find(|s| s["name"] == "Grade this chunk")
+        .unwrap();
+    let out = run_step(
+        grading,
+        &workspace,
+        &env,
+        &[
+            ("STUDENTS", "acme/hw-alice alice\nacme/hw-bob bob\n"),
+            ("AT", ""),
+            ("ASSIGNMENT", "assignment.toml"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace.join("reports/alice.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["schema"], "asynclings-grade");
+    assert_eq!(
+        report["checks"]["source"], "embedded",
+        "the runner's checks, never the student's"
+    );
+    assert!(!workspace.join("reports/bob.json").exists());
+
+    let writing = steps(&wf["jobs"]["report"])
+        .into_iter()
+        .find(|s| s["name"] == "Write the class report")
+        .unwrap();
+    let summary = tmp.path().join("summary.md");
+    let out = run_step(
+        writing,
+        &workspace,
+        &[
+            ("RUNNER_TEMP", runner_temp.as_path()),
+            ("GITHUB_STEP_SUMMARY", summary.as_path()),
+        ],
+        &[("ROSTER", "roster.txt")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(summary.starts_with("```\n"), "{summary}");
+    assert!(summary.contains(": 1 students graded"), "{summary}");
+    assert!(
+        summary.contains("On the roster without a report (1): bob"),
+        "{summary}"
+    );
+    assert!(workspace.join("class-report/index.html").exists());
+    assert!(workspace.join("class-report/grades.csv").exists());
+}
