@@ -83,8 +83,15 @@ enum Command {
     },
     /// List every exercise with its state
     List,
-    /// Restore an exercise to its shipped version, keeping yours as a backup
-    Reset { name: String },
+    /// Restore an exercise (or all of them) to the shipped version, keeping yours as a backup
+    Reset {
+        /// The exercise's name or path
+        #[arg(required_unless_present = "all")]
+        name: Option<String>,
+        /// Every exercise you changed, each backed up first; your progress starts over
+        #[arg(long, conflicts_with = "name")]
+        all: bool,
+    },
     /// Check every exercise in order and mark the ones that pass as done
     Verify,
     /// Grade every exercise (or an assignment) for a teacher, with points and a report
@@ -211,7 +218,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Hint { name, all }) => commands::hint::hint(&root, name.as_deref(), all),
         Some(Command::List) => commands::list::list(&root),
         Some(Command::Explain { code }) => explain::explain(code.as_deref()),
-        Some(Command::Reset { name }) => commands::reset::reset(&root, &name),
+        Some(Command::Reset { name, all }) => match name {
+            Some(name) if !all => commands::reset::reset(&root, &name),
+            _ => commands::reset::reset_all(&root),
+        },
         Some(Command::Verify) => commands::verify::verify(&root).await,
         Some(Command::Grade(options)) => grade::grade(&root, options).await,
         Some(Command::ClassReport(options)) => class_report::class_report(&cwd, options),

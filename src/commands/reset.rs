@@ -24,6 +24,36 @@ pub fn reset(root: &Path, name: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `asynclings reset --all`: every exercise that differs from its shipped version, each saved
+/// first; the progress of all of them starts over.
+pub fn reset_all(root: &Path) -> Result<ExitCode> {
+    let mut session = Session::open(root)?;
+    let exercises = session.wb.exercises.clone();
+    let mut restored = 0;
+    for ex in &exercises {
+        let lines = reset_exercise(&session.wb, ex, &mut session.state)?;
+        if lines.iter().any(|l| l.starts_with("Restored")) {
+            restored += 1;
+            for line in lines {
+                println!("{line}");
+            }
+        }
+    }
+    for ex in &exercises {
+        session.state.set_done(&ex.name, false);
+    }
+    if let Some(first) = exercises.first() {
+        session.state.set_current(&first.name);
+    }
+    session.state.save()?;
+    println!(
+        "{restored} of {} exercises restored; the others were as shipped. Your versions are in \
+         `{BACKUP_DIR}/`, and your progress starts again at the first exercise.",
+        exercises.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Restores the shipped version of `ex`, saving the learner's first; returns what was done,
 /// as sentences for the screen.
 pub fn reset_exercise(wb: &Workbook, ex: &Exercise, state: &mut State) -> Result<Vec<String>> {

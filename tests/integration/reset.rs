@@ -76,3 +76,31 @@ fn reset_without_git_history_says_so_and_touches_nothing() {
         .stderr_has("git history");
     assert_eq!(wb.read("exercises/a/fail1.rs"), "// mine\n");
 }
+
+#[test]
+fn reset_all_restores_every_changed_exercise_and_keeps_each() {
+    let wb = Workbook::fixture("basic");
+    let shipped = [
+        wb.read("exercises/a/fail1.rs"),
+        wb.read("exercises/a/compile1.rs"),
+    ];
+    wb.solve("a", "fail1");
+    wb.run(["run", "fail1"]).passes();
+    wb.write("exercises/a/compile1.rs", "// my attempt\n");
+    wb.run(["reset", "--all"])
+        .succeeds()
+        .stdout_has("2 of 8 exercises restored")
+        .stdout_has("fail1-1.rs")
+        .stdout_has("compile1-1.rs");
+    assert_eq!(wb.read("exercises/a/fail1.rs"), shipped[0]);
+    assert_eq!(wb.read("exercises/a/compile1.rs"), shipped[1]);
+    assert_eq!(
+        wb.read(".asynclings-backups/compile1-1.rs"),
+        "// my attempt\n"
+    );
+    wb.run(["list"]).succeeds().stdout_lacks("done ");
+    // A name or --all, not neither: clap's usage error.
+    let run = wb.run(["reset"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("<NAME>"), "{}", run.stderr);
+}
