@@ -231,7 +231,10 @@ async fn a_cancelled_read_command_loses_nothing() {
          into a `read_line` or `read_exact` in progress) is gone. Keep the partial command in \
          `self.buffer`, and let the only await be a cancel-safe `read`"
     );
-    assert!(cancelled > 20, "(the checks' own timer should have won many times)");
+    assert!(
+        cancelled > 20,
+        "(the checks' own timer should have won many times)"
+    );
 }
 
 #[tokio::test(start_paused = true)]
