@@ -230,7 +230,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             classroom,
             runner_git,
             runner_rev,
-        }) => commands::init::init(&cwd.join(dir), classroom, runner_git, runner_rev),
+        }) => commands::init::init(
+            &rules::normalize(&cwd.join(dir)),
+            classroom,
+            runner_git,
+            runner_rev,
+        ),
         Some(Command::Dev(DevCommand::Check {
             names,
             repeat,
