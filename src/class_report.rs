@@ -63,65 +63,7 @@ pub struct Options {
     pub runner_rev: Option<String>,
 }
 
-/// An exercise's status, as `grade` writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    Passed,
-    CompileError,
-    ChecksFailed,
-    TimedOut,
-    Refused,
-    Missing,
-}
-
-impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Passed,
-        Status::CompileError,
-        Status::ChecksFailed,
-        Status::TimedOut,
-        Status::Refused,
-        Status::Missing,
-    ];
-
-    fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Passed => "passed",
-            Status::CompileError => "compile_error",
-            Status::ChecksFailed => "checks_failed",
-            Status::TimedOut => "timed_out",
-            Status::Refused => "refused",
-            Status::Missing => "missing",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Passed => "passed",
-            Status::CompileError => "compile error",
-            Status::ChecksFailed => "checks failed",
-            Status::TimedOut => "timed out",
-            Status::Refused => "refused",
-            Status::Missing => "missing",
-        }
-    }
-
-    /// One letter for dense views (the page's status strip, the CSV has points instead).
-    pub fn letter(self) -> char {
-        match self {
-            Status::Passed => 'p',
-            Status::CompileError => 'c',
-            Status::ChecksFailed => 'f',
-            Status::TimedOut => 't',
-            Status::Refused => 'r',
-            Status::Missing => 'm',
-        }
-    }
-}
+pub use crate::grade::Status;
 
 /// One report as `grade --format json` writes it; fields added in later runners are optional.
 #[derive(Deserialize)]

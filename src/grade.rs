@@ -90,7 +90,8 @@ pub struct Options {
     pub at: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An exercise's status in a grade report (and as the class report reads it back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     Passed,
     CompileError,
@@ -101,6 +102,19 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Passed,
+        Status::CompileError,
+        Status::ChecksFailed,
+        Status::TimedOut,
+        Status::Refused,
+        Status::Missing,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Passed => "passed",
@@ -109,6 +123,29 @@ impl Status {
             Status::TimedOut => "timed_out",
             Status::Refused => "refused",
             Status::Missing => "missing",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::CompileError => "compile error",
+            Status::ChecksFailed => "checks failed",
+            Status::TimedOut => "timed out",
+            Status::Refused => "refused",
+            Status::Missing => "missing",
+        }
+    }
+
+    /// One letter for dense views (the page's status strip, the CSV has points instead).
+    pub fn letter(self) -> char {
+        match self {
+            Status::Passed => 'p',
+            Status::CompileError => 'c',
+            Status::ChecksFailed => 'f',
+            Status::TimedOut => 't',
+            Status::Refused => 'r',
+            Status::Missing => 'm',
         }
     }
 }

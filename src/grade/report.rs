@@ -56,17 +56,6 @@ fn pretty(value: &Value) -> Result<String> {
     Ok(serde_json::to_string_pretty(value)? + "\n")
 }
 
-fn label(status: Status) -> &'static str {
-    match status {
-        Status::Passed => "passed",
-        Status::CompileError => "compile error",
-        Status::ChecksFailed => "checks failed",
-        Status::TimedOut => "timed out",
-        Status::Refused => "refused",
-        Status::Missing => "missing",
-    }
-}
-
 fn human(report: &Report) -> String {
     let width = report
         .exercises
@@ -87,7 +76,7 @@ fn human(report: &Report) -> String {
             ex.name,
             ex.points,
             ex.max_points,
-            label(ex.status)
+            ex.status.label()
         );
     }
     let failed: Vec<&ExerciseResult> = report
@@ -331,7 +320,7 @@ fn junit(report: &Report) -> String {
                 out,
                 ">\n      <{element} type=\"{}\" message=\"{}\">{}</{element}>\n    </testcase>",
                 ex.status.as_str(),
-                xml(label(ex.status)),
+                xml(ex.status.label()),
                 xml(&ex.message)
             );
         }
