@@ -67,6 +67,8 @@ const METHODS: &[(&str, &str)] = &[
     ("std::env::temp_dir", ENVIRONMENT),
     ("std::env::set_var", ENVIRONMENT),
     ("std::env::remove_var", ENVIRONMENT),
+    // A name lookup reaches the network too (DNS).
+    ("std::net::ToSocketAddrs::to_socket_addrs", NETWORK),
 ];
 
 const TYPES: &[(&str, &str)] = &[
