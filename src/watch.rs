@@ -638,11 +638,20 @@ impl<'a> App<'a> {
                 out += &outcome.render(&path);
                 if outcome.is_passed() {
                     passed = true;
-                    out += &format!(
-                        "\nCompare your code with `{}`. Press {} for the next exercise.\n",
-                        ex.solution_path().display(),
-                        term::bold("n")
-                    );
+                    // An exercise that passes as shipped (intro1) has nothing to compare yet.
+                    out += &if ex.skip_check_unsolved {
+                        format!(
+                            "\nNothing to fix here: read the file, then press {} for the next \
+                             exercise.\n",
+                            term::bold("n")
+                        )
+                    } else {
+                        format!(
+                            "\nCompare your code with `{}`. Press {} for the next exercise.\n",
+                            ex.solution_path().display(),
+                            term::bold("n")
+                        )
+                    };
                 }
             }
             Verdict::Missing => {

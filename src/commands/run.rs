@@ -45,6 +45,9 @@ async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCod
     if passed {
         match revealed {
             Some(line) => println!("{line}"),
+            None if ex.skip_check_unsolved => {
+                println!("Nothing to fix here: read the file, then go on.")
+            }
             None => println!(
                 "Compare with the solution in `{}`.",
                 ex.solution_path().display()
