@@ -5,15 +5,22 @@ use crate::support::Workbook;
 #[test]
 fn a_passing_exercise_is_done_and_points_at_the_next() {
     let wb = Workbook::fixture("basic");
+    // pass1 passes as shipped: nothing to compare with a solution yet.
     wb.run(["run", "pass1"])
         .passes()
         .stdout_has("its check passes")
-        .stdout_has("solutions/a/pass1.rs")
+        .stdout_has("Nothing to fix here")
+        .stdout_lacks("solutions/a/pass1.rs")
         .stdout_has("Next: `compile1`");
     assert!(
         wb.read(".asynclings-state.toml")
             .contains("done = [\"pass1\"]")
     );
+    // A fixed exercise points at its solution.
+    wb.solve("a", "fail1");
+    wb.run(["run", "fail1"])
+        .passes()
+        .stdout_has("Compare with the solution in `solutions/a/fail1.rs`");
 }
 
 #[test]
