@@ -61,17 +61,24 @@ pub fn require_file(wb: &Workbook, ex: &Exercise) -> Result<()> {
     Ok(())
 }
 
-/// Records a verdict in the learner's progress; on a pass in a learner workspace, writes the
-/// exercise's solution there and returns a line saying so.
+/// Records a verdict in the learner's progress, and returns a line for the learner when there
+/// is something to say: a done exercise that fails again is no longer done; on a pass in a
+/// learner workspace, the exercise's solution is written there.
 pub fn record_verdict(
     wb: &Workbook,
     state: &mut State,
     ex: &Exercise,
     passed: bool,
 ) -> Option<String> {
+    let was_done = state.is_done(&ex.name);
     state.set_done(&ex.name, passed);
     if !passed {
-        return None;
+        return was_done.then(|| {
+            format!(
+                "`{}` was done; this version fails, so it is no longer marked done.",
+                ex.name
+            )
+        });
     }
     match crate::workspace::reveal_solution(wb, ex) {
         Ok(Some(path)) => Some(format!(

@@ -42,6 +42,9 @@ async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCod
     print!("{}", outcome.render(&ex.path().display().to_string()));
     let passed = outcome.is_passed();
     let revealed = record_verdict(&session.wb, &mut session.state, &ex, passed);
+    if !passed && let Some(line) = &revealed {
+        println!("{line}");
+    }
     if passed {
         match revealed {
             Some(line) => println!("{line}"),

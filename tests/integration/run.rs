@@ -21,6 +21,14 @@ fn a_passing_exercise_is_done_and_points_at_the_next() {
     wb.run(["run", "fail1"])
         .passes()
         .stdout_has("Compare with the solution in `solutions/a/fail1.rs`");
+    // Broken again, it says it is no longer done rather than dropping it silently.
+    wb.write(
+        "exercises/a/fail1.rs",
+        &wb.read("exercises/a/fail1.rs").replace("x * 2", "x + 2"),
+    );
+    wb.run(["run", "fail1"])
+        .checks_fail()
+        .stdout_has("`fail1` was done; this version fails, so it is no longer marked done.");
 }
 
 #[test]
