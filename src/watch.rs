@@ -50,6 +50,11 @@ const NO_TERMINAL: &str = "watch mode needs a terminal to read keys from, so asy
 /// finishes (used by the tests and the latency benchmark).
 const LOG_VAR: &str = "ASYNCLINGS_WATCH_LOG";
 
+/// What `?` shows.
+const KEYS_HELP: &str = "Keys: h the next hint · n the next exercise (after a pass) · l the \
+     list (/ to search in it) · c check every exercise · r check again · x reset this exercise \
+     · q quit. Saving the file checks it.";
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Move to the next exercise as soon as one passes.
@@ -570,6 +575,10 @@ impl<'a> App<'a> {
             Key::Char('c') => {
                 self.check_all();
                 return Flow::Go;
+            }
+            Key::Char('?') => self.message = Some(KEYS_HELP.to_owned()),
+            Key::Char(c) if !c.is_control() && c != ' ' => {
+                self.message = Some(format!("`{c}` does nothing here: press ? for the keys."));
             }
             _ => return Flow::Go,
         }

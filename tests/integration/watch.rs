@@ -255,13 +255,18 @@ fn check_all_reports_what_changed() {
 }
 
 #[test]
-fn the_list_searches_as_you_type() {
+fn help_keys_and_the_list_search_as_you_type() {
     let wb = Workbook::fixture("watch");
     let log = wb.path().join("watch.log");
     let Some(tmux) = Tmux::start(&wb, "", &log) else {
         return;
     };
     tmux.wait_for("✗ Checks failed");
+    // ? shows the keys; a key that does nothing says so.
+    tmux.keys("?");
+    tmux.wait_for("Keys: h the next hint");
+    tmux.keys("z");
+    tmux.wait_for("`z` does nothing here: press ? for the keys.");
     tmux.keys("l");
     tmux.wait_for("Exercises (all, 0 of 2 done)");
     tmux.keys("/");
