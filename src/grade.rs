@@ -300,10 +300,7 @@ pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
 /// The files grading is done with, by path relative to the workbook root.
 fn grading_inputs(root: &Path, from_workbook: bool) -> Result<BTreeMap<String, String>> {
     if !from_workbook {
-        return Ok(crate::embedded::FILES
-            .iter()
-            .map(|(p, c)| (p.to_string(), c.to_string()))
-            .collect());
+        return Ok(workspace::embedded_inputs());
     }
     let mut inputs = BTreeMap::new();
     let mut paths: Vec<String> = [
