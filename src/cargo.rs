@@ -260,6 +260,15 @@ pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
 /// compile error stop the others. The flag says which are test targets; each gets its own
 /// [`Build`], with the diagnostics of its own target.
 pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMap<String, Build>> {
+    build_many_reporting(wb, bins, |_| {}).await
+}
+
+/// [`build_many`], calling `on_built` with how many of `bins` are built (or failed) so far.
+pub async fn build_many_reporting(
+    wb: &Workbook,
+    bins: &[(String, bool)],
+    mut on_built: impl FnMut(usize),
+) -> Result<HashMap<String, Build>> {
     let mut cmd = cargo(wb, "build");
     cmd.args(["--package", &wb.checks_package, "--keep-going"])
         .arg("--message-format=json-diagnostic-rendered-ansi");
@@ -270,6 +279,7 @@ pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMa
     let mut diagnostics: HashMap<String, Vec<Diagnostic>> = HashMap::new();
     let mut shared = Vec::new();
     let mut executables: HashMap<String, PathBuf> = HashMap::new();
+    let mut finished: HashSet<String> = HashSet::new();
     let limits = Limits {
         time: COMPILE_TIME_LIMIT + Duration::from_secs(2) * wanted.len() as u32,
         output_bytes: OUTPUT_CAP,
@@ -280,6 +290,10 @@ pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMa
                 let message = tidy_diagnostic(message, &wb.root);
                 match target {
                     Some(target) if wanted.contains(&target.name.as_str()) => {
+                        // A target with an error is as far as it will get.
+                        if message.is_error() && finished.insert(target.name.clone()) {
+                            on_built(finished.len());
+                        }
                         diagnostics.entry(target.name).or_default().push(message)
                     }
                     // A dependency of every binary (the support library) failed.
@@ -296,7 +310,10 @@ pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMa
                 target,
                 executable: Some(exe),
                 ..
-            }) => {
+            }) if wanted.contains(&target.name.as_str()) => {
+                if finished.insert(target.name.clone()) {
+                    on_built(finished.len());
+                }
                 executables.insert(target.name, exe);
             }
             _ => {}

@@ -31,6 +31,23 @@ const TRUNCATED_NOTE: &str = "\n[the output was cut here: it printed more than 2
 /// Listing the checks runs no learner code; it only needs to start the binary.
 const LIST_TIME_LIMIT: Duration = Duration::from_secs(10);
 
+/// How far [`check_many`] has got: harnesses built (or failed to build), then checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Built(usize),
+    Checked(usize),
+}
+
+impl Progress {
+    /// What is happening, in a word, and how many items are through it.
+    pub fn phase(self) -> (&'static str, usize) {
+        match self {
+            Progress::Built(n) => ("compiling", n),
+            Progress::Checked(n) => ("checking", n),
+        }
+    }
+}
+
 /// Builds binary `bin` (the harness of `ex`, its solution, or a wrong fix) and runs it.
 pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
     wb.stage(ex)?;
@@ -41,13 +58,13 @@ pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
 /// Checks many harnesses at once: one cargo run builds them all (in parallel, a compile error
 /// in one not stopping the others), then their checks run up to the core count at a time,
 /// each with its own time limit. Outcomes come back in the order of `items`, each with how
-/// long its checks ran. `on_done` is called as each finishes.
+/// long its checks ran. `on_progress` is told as each is built and as each is checked.
 pub async fn check_many(
     wb: &Workbook,
     items: &[(&Exercise, String)],
-    on_done: impl FnMut(usize),
+    on_progress: impl FnMut(Progress),
 ) -> Result<Vec<(Outcome, Duration)>> {
-    check_many_repeated(wb, items, 1, on_done).await
+    check_many_repeated(wb, items, 1, on_progress).await
 }
 
 /// Checks the learner's files of `exercises` with [`check_many`]. The result lines up with
@@ -55,7 +72,7 @@ pub async fn check_many(
 pub async fn check_learner_files<'a>(
     wb: &'a Workbook,
     exercises: impl IntoIterator<Item = &'a Exercise>,
-    on_done: impl FnMut(usize),
+    on_progress: impl FnMut(Progress),
 ) -> Result<Vec<Option<(Outcome, Duration)>>> {
     let exercises: Vec<&Exercise> = exercises.into_iter().collect();
     let present: Vec<bool> = exercises
@@ -68,7 +85,7 @@ pub async fn check_learner_files<'a>(
         .filter(|(_, present)| **present)
         .map(|(ex, _)| (*ex, ex.harness_bin(crate::exercise::Variant::Exercise)))
         .collect();
-    let mut outcomes = check_many(wb, &items, on_done).await?.into_iter();
+    let mut outcomes = check_many(wb, &items, on_progress).await?.into_iter();
     Ok(present
         .into_iter()
         .map(|present| if present { outcomes.next() } else { None })
@@ -82,7 +99,7 @@ pub async fn check_many_repeated(
     wb: &Workbook,
     items: &[(&Exercise, String)],
     runs: usize,
-    mut on_done: impl FnMut(usize),
+    mut on_progress: impl FnMut(Progress),
 ) -> Result<Vec<(Outcome, Duration)>> {
     use futures::StreamExt;
 
@@ -93,7 +110,8 @@ pub async fn check_many_repeated(
         .iter()
         .map(|(ex, bin)| (bin.clone(), ex.test))
         .collect();
-    let mut builds = cargo::build_many(wb, &to_build).await?;
+    let mut builds =
+        cargo::build_many_reporting(wb, &to_build, |n| on_progress(Progress::Built(n))).await?;
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runs = futures::stream::iter(items.iter().enumerate().map(|(i, (ex, bin))| {
         let build = builds.remove(bin);
@@ -125,7 +143,7 @@ pub async fn check_many_repeated(
         let (i, outcome, took) = result?;
         outcomes[i] = Some((outcome, took));
         n_done += 1;
-        on_done(n_done);
+        on_progress(Progress::Checked(n_done));
     }
     Ok(outcomes
         .into_iter()

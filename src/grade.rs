@@ -409,14 +409,16 @@ async fn grade_selected(
     let total = selected.len();
     let started = Instant::now();
     let exercises = selected.iter().map(|&(idx, _)| &wb.exercises[idx]);
-    let outcomes = check_learner_files(wb, exercises, |done| {
-        if interactive {
-            eprint!("\r{}", term::bar(done, total, 30));
+    let bar = interactive.then(|| term::StepsBar::new(total));
+    let outcomes = check_learner_files(wb, exercises, |progress| {
+        if let Some(bar) = &bar {
+            let (what, done) = progress.phase();
+            bar.step(what, done);
         }
     })
     .await?;
-    if interactive {
-        eprintln!();
+    if let Some(bar) = bar {
+        bar.finish();
     }
     // Building is shared; each exercise is charged an equal part of it.
     let checked = outcomes.iter().flatten().count();

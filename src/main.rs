@@ -39,7 +39,7 @@ struct Cli {
     watch: WatchArgs,
 }
 
-#[derive(clap::Args, Clone, Copy)]
+#[derive(clap::Args, Clone)]
 struct WatchArgs {
     /// Move on to the next exercise as soon as one passes
     #[arg(long)]
@@ -50,6 +50,10 @@ struct WatchArgs {
     /// Poll the exercise file for changes instead of relying on file events (network mounts)
     #[arg(long)]
     poll: bool,
+    /// The command that `e` runs on the exercise's file, such as `code` or `vim` (default:
+    /// `$VISUAL`, then `$EDITOR`)
+    #[arg(long, value_name = "COMMAND")]
+    edit_cmd: Option<String>,
 }
 
 impl From<WatchArgs> for watch::Options {
@@ -58,6 +62,7 @@ impl From<WatchArgs> for watch::Options {
             auto_advance: args.auto_advance,
             manual_run: args.manual_run,
             poll: args.poll,
+            edit_cmd: args.edit_cmd,
         }
     }
 }

@@ -71,12 +71,13 @@ pub struct Passed {
 }
 
 /// Shown under a timeout: what a hang in async code usually means.
+/// One line per paragraph: the screen wraps them to its width.
 pub const HANG_EXPLANATION: &str = "\
 In async code a hang usually means the runtime's thread was blocked or the tasks deadlocked:
-  - a blocking call (`std::thread::sleep`, a CPU-heavy loop, blocking I/O) holds the thread,
+  - a blocking call (`std::thread::sleep`, a CPU-heavy loop, blocking I/O) holds the thread, \
     so no other task, timer or I/O on it can run;
   - a lock held across an `.await` that another task needs to make progress;
-  - a wait that nothing will end: a channel whose sender is never dropped, a future that
+  - a wait that nothing will end: a channel whose sender is never dropped, a future that \
     never arranges to be woken, a task that is never spawned or awaited.";
 
 /// The first line of a rendered diagnostic and the line that says where it is.
@@ -100,10 +101,10 @@ pub const REFUSED_NOTE: &str = "an exercise file may only use what it holds and 
      remove what is named above";
 
 /// Under a compile error whose place is in the hidden checks.
-pub const ERROR_IN_CHECKS: &str = "\
-Note: this error is in the hidden checks, not in your file. The checks call your code as the
-exercise says it must look (its names, argument and return types, whether it is `async`, or
-`Send`): keep those as the lesson gives them. The check's name often says what it needs.";
+pub const ERROR_IN_CHECKS: &str = "Note: this error is in the hidden checks, not in your file. \
+     The checks call your code as the exercise says it must look (its names, argument and \
+     return types, whether it is `async`, or `Send`): keep those as the lesson gives them. The \
+     check's name often says what it needs.";
 
 impl Outcome {
     pub fn is_passed(&self) -> bool {

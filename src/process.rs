@@ -187,6 +187,23 @@ async fn read_all(mut pipe: impl AsyncRead + Unpin, out: &mut Capped) {
     }
 }
 
+/// Runs `command` (a program and its arguments, split at spaces) on `file` in the terminal, and
+/// waits for it: the learner's editor. It is the one program started without a time limit,
+/// since a person is using it, and it is never the learner's code.
+pub async fn run_in_terminal(command: &str, file: &std::path::Path) -> Result<ExitStatus> {
+    let mut words = command.split_whitespace();
+    let program = words.next().context("the editor command is empty")?;
+    Command::new(program)
+        .args(words)
+        .arg(file)
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .status()
+        .await
+        .with_context(|| format!("failed to start the editor `{program}`"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

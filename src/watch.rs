@@ -20,7 +20,7 @@ use console::Key;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
-use crate::check::{check, check_learner_files};
+use crate::check::{Progress, check, check_learner_files};
 use crate::commands::Session;
 use crate::commands::record_verdict;
 use crate::commands::reset::reset_exercise;
@@ -34,6 +34,7 @@ use crate::workbook::{INFO_FILE, Workbook};
 
 use files::{Change, Events, FileEvent, Poll, Poller};
 use list::ListView;
+use screen::{ExerciseScreen, Size, Verdict};
 
 /// How long to wait for more writes after the last file event before checking. Short after a
 /// finished write (the file was closed or renamed into place); longer after a bare
@@ -50,12 +51,15 @@ const NO_TERMINAL: &str = "watch mode needs a terminal to read keys from, so asy
 /// finishes (used by the tests and the latency benchmark).
 const LOG_VAR: &str = "ASYNCLINGS_WATCH_LOG";
 
+const NO_EDITOR: &str = "No editor is set: start asynclings with `--edit-cmd \"code\"` (any \
+     command that takes a file), or set `VISUAL` or `EDITOR`, for `e` to open the exercise.";
+
 /// What `?` shows.
 const KEYS_HELP: &str = "Keys: h the next hint · n the next exercise (after a pass) · l the \
      list (/ to search in it) · c check every exercise · r check again · x reset this exercise \
-     · q quit. Saving the file checks it.";
+     · e open it in your editor · ↑/↓ PgUp/PgDn scroll · q quit. Saving the file checks it.";
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Move to the next exercise as soon as one passes.
     pub auto_advance: bool,
@@ -63,6 +67,8 @@ pub struct Options {
     pub manual_run: bool,
     /// Poll the file instead of relying on file events.
     pub poll: bool,
+    /// What `e` runs on the exercise's file (else `$VISUAL`, then `$EDITOR`).
+    pub edit_cmd: Option<String>,
 }
 
 pub async fn watch(root: &Path, options: Options) -> Result<ExitCode> {
@@ -95,10 +101,12 @@ pub async fn watch(root: &Path, options: Options) -> Result<ExitCode> {
         job: None,
         last_started: None,
         hints_shown: 0,
+        scroll: 0,
+        max_scroll: 0,
         notices: notice.into_iter().collect(),
         message: None,
         welcome: first_run.then(|| wb.welcome_message.clone()).flatten(),
-        keys: keys::spawn_reader(),
+        keys: keys::Keys::spawn(),
         events,
         poller,
         settle: None,
@@ -110,6 +118,7 @@ pub async fn watch(root: &Path, options: Options) -> Result<ExitCode> {
                 .open(PathBuf::from(path))
                 .ok()
         }),
+        resized: screen::Resizes::listen(),
         progress_tx,
         progress_rx,
     };
@@ -130,16 +139,6 @@ enum View {
         idx: usize,
         list: Option<ListView>,
     },
-}
-
-enum Verdict {
-    Checking,
-    Done(Outcome),
-    Missing,
-    Failed(String),
-    /// Saved but not checked (`--manual-run`).
-    Unchecked,
-    AllDone,
 }
 
 enum JobKind {
@@ -165,14 +164,18 @@ enum Event {
     File(FileEvent),
     Settled,
     JobDone(Result<JobOutput>),
-    Progress(usize),
+    Progress(Progress),
     Tick,
     Interrupted,
+    /// The terminal changed size.
+    Resized,
 }
 
 enum Flow {
     Go,
     Quit,
+    /// Open the current exercise in the learner's editor.
+    Edit,
 }
 
 struct App<'a> {
@@ -186,20 +189,24 @@ struct App<'a> {
     /// The content hash of the current exercise that the last check was started for.
     last_started: Option<u64>,
     hints_shown: usize,
+    /// How many lines of the verdict are scrolled out of sight above, and at most.
+    scroll: usize,
+    max_scroll: usize,
     /// Lasting notes: file events fell back to polling, info.toml changed, progress unsaved.
     notices: Vec<String>,
     /// What the last action did (a reset, checking all); gone with the next verdict.
     message: Option<String>,
     /// The welcome message, shown until the learner's first save or key.
     welcome: Option<String>,
-    keys: mpsc::Receiver<Key>,
+    keys: keys::Keys,
     events: Events,
     poller: Poller,
     settle: Option<Instant>,
     session_start: std::time::Instant,
     log: Option<File>,
-    progress_tx: mpsc::UnboundedSender<usize>,
-    progress_rx: mpsc::UnboundedReceiver<usize>,
+    resized: screen::Resizes,
+    progress_tx: mpsc::UnboundedSender<Progress>,
+    progress_rx: mpsc::UnboundedReceiver<Progress>,
 }
 
 impl<'a> App<'a> {
@@ -217,8 +224,10 @@ impl<'a> App<'a> {
                 tick = interval(files::POLL_EVERY);
                 tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
             }
-            if let Flow::Quit = self.handle(event)? {
-                return Ok(ExitCode::SUCCESS);
+            match self.handle(event)? {
+                Flow::Go => {}
+                Flow::Quit => return Ok(ExitCode::SUCCESS),
+                Flow::Edit => self.edit().await,
             }
         }
     }
@@ -230,8 +239,9 @@ impl<'a> App<'a> {
         let job = &mut self.job;
         let progress = &mut self.progress_rx;
         let settle = self.settle;
+        let resized = &mut self.resized;
         tokio::select! {
-            key = keys.recv() => key.map_or(Event::KeysGone, Event::Key),
+            key = keys.rx.recv() => key.map_or(Event::KeysGone, Event::Key),
             Some(event) = events.recv() => Event::File(event),
             () = sleep_until(settle.unwrap_or_else(Instant::now)), if settle.is_some() => Event::Settled,
             output = async { job.as_mut().expect("guarded by is_some").future.as_mut().await },
@@ -239,6 +249,7 @@ impl<'a> App<'a> {
             Some(done) = progress.recv() => Event::Progress(done),
             _ = tick.tick() => Event::Tick,
             _ = tokio::signal::ctrl_c() => Event::Interrupted,
+            () = resized.changed() => Event::Resized,
         }
     }
 
@@ -265,13 +276,10 @@ impl<'a> App<'a> {
                 }
             },
             Event::JobDone(output) => self.job_done(output),
-            Event::Progress(done) => {
+            Event::Resized => self.draw(),
+            Event::Progress(progress) => {
                 if matches!(self.view, View::Exercise) {
-                    let total = self.wb.exercises.len();
-                    screen::status(&format!(
-                        "Checking all exercises {}",
-                        term::bar(done, total, 30)
-                    ));
+                    screen::status(&self.check_all_status(progress));
                 }
             }
         }
@@ -305,7 +313,7 @@ impl<'a> App<'a> {
         let Ok(content) = std::fs::read(self.wb.learner_root.join(self.current_path())) else {
             self.cancel_job();
             self.last_started = None;
-            self.verdict = Verdict::Missing;
+            self.set_verdict(Verdict::Missing);
             self.draw();
             return;
         };
@@ -315,7 +323,7 @@ impl<'a> App<'a> {
         // A message about an earlier action would read as if it were about this save.
         self.message = None;
         if self.options.manual_run {
-            self.verdict = Verdict::Unchecked;
+            self.set_verdict(Verdict::Unchecked);
             self.draw();
             return;
         }
@@ -340,7 +348,7 @@ impl<'a> App<'a> {
         let ex = &self.wb.exercises[self.current];
         let Ok(content) = std::fs::read(self.wb.learner_file(ex)) else {
             self.cancel_job();
-            self.verdict = Verdict::Missing;
+            self.set_verdict(Verdict::Missing);
             self.draw();
             return;
         };
@@ -394,16 +402,27 @@ impl<'a> App<'a> {
             kind: JobKind::All,
             future,
         });
-        screen::status(&format!(
-            "Checking all exercises {}",
-            term::bar(0, self.wb.exercises.len(), 30)
-        ));
+        screen::status(&self.check_all_status(Progress::Built(0)));
+    }
+
+    /// The status line while every exercise is checked.
+    fn check_all_status(&self, progress: Progress) -> String {
+        let (_, done) = progress.phase();
+        let what = match progress {
+            Progress::Built(_) => "Compiling every exercise",
+            Progress::Checked(_) => "Checking every exercise",
+        };
+        format!(
+            "{what} {} {}",
+            term::bar(done, self.wb.exercises.len(), 20),
+            term::dim("(q quits)")
+        )
     }
 
     fn job_done(&mut self, output: Result<JobOutput>) {
         let Some(job) = self.job.take() else { return };
         match (job.kind, output) {
-            (_, Err(err)) => self.verdict = Verdict::Failed(format!("{err:#}")),
+            (_, Err(err)) => self.set_verdict(Verdict::Failed(format!("{err:#}"))),
             (JobKind::One { idx, hash }, Ok(JobOutput::One(outcome))) => {
                 let ex = &self.wb.exercises[idx];
                 self.log(&format!(
@@ -416,9 +435,9 @@ impl<'a> App<'a> {
                     self.message = Some(line);
                 }
                 self.save_state();
-                self.verdict = Verdict::Done(outcome);
+                self.set_verdict(Verdict::Done(outcome));
                 if passed && self.state.current_exercise(self.wb).is_none() {
-                    self.verdict = Verdict::AllDone;
+                    self.set_verdict(Verdict::AllDone(screen::finished(self.wb, &self.state)));
                 } else if passed && self.options.auto_advance {
                     self.go_to_next();
                     return;
@@ -457,6 +476,12 @@ impl<'a> App<'a> {
         self.draw();
     }
 
+    /// A new verdict is read from its top.
+    fn set_verdict(&mut self, verdict: Verdict) {
+        self.verdict = verdict;
+        self.scroll = 0;
+    }
+
     fn save_state(&mut self) {
         if let Err(err) = self.state.save() {
             let notice = format!("{err:#}");
@@ -475,7 +500,7 @@ impl<'a> App<'a> {
         self.hints_shown = 0;
         self.last_started = None;
         self.message = None;
-        self.verdict = Verdict::Checking;
+        self.set_verdict(Verdict::Checking);
         self.view = View::Exercise;
         self.draw();
         self.check_current(true);
@@ -485,7 +510,7 @@ impl<'a> App<'a> {
         match self.state.next_pending(self.wb, self.current) {
             Some(next) => self.go_to(next),
             None => {
-                self.verdict = Verdict::AllDone;
+                self.set_verdict(Verdict::AllDone(screen::finished(self.wb, &self.state)));
                 self.draw();
             }
         }
@@ -576,7 +601,24 @@ impl<'a> App<'a> {
                 self.check_all();
                 return Flow::Go;
             }
+            Key::Char('e') => return Flow::Edit,
             Key::Char('?') => self.message = Some(KEYS_HELP.to_owned()),
+            Key::ArrowUp | Key::ArrowDown | Key::PageUp | Key::PageDown | Key::Home | Key::End => {
+                let page = Size::of_terminal().rows.saturating_sub(8).max(1);
+                let scroll = match key {
+                    Key::ArrowUp => self.scroll.saturating_sub(1),
+                    Key::ArrowDown => self.scroll + 1,
+                    Key::PageUp => self.scroll.saturating_sub(page),
+                    Key::PageDown => self.scroll + page,
+                    Key::Home => 0,
+                    _ => self.max_scroll,
+                };
+                let scroll = scroll.min(self.max_scroll);
+                if scroll == self.scroll {
+                    return Flow::Go;
+                }
+                self.scroll = scroll;
+            }
             Key::Char(c) if !c.is_control() && c != ' ' => {
                 self.message = Some(format!("`{c}` does nothing here: press ? for the keys."));
             }
@@ -586,24 +628,20 @@ impl<'a> App<'a> {
         Flow::Go
     }
 
-    fn draw(&self) {
-        let width = screen::width();
+    fn draw(&mut self) {
+        let size = Size::of_terminal();
         let frame = match &self.view {
             View::List(list) => {
-                let rows = console::Term::stdout()
-                    .size_checked()
-                    .map_or(24, |(rows, _)| rows as usize);
-                list.render(self.wb, &self.state, self.current, rows, width)
+                list.render(self.wb, &self.state, self.current, size.rows, size.cols)
             }
-            View::Exercise => self.exercise_frame(width),
+            View::Exercise => {
+                let frame = self.exercise_screen().frame(size, self.scroll);
+                self.scroll = self.scroll.min(frame.max_scroll);
+                self.max_scroll = frame.max_scroll;
+                frame.text
+            }
             View::ConfirmReset { idx, .. } => {
-                let ex = &self.wb.exercises[*idx];
-                format!(
-                    "Reset `{}` to the version it shipped with?\nYour version is kept in \
-                     `.asynclings-backups/`.\n\n{}",
-                    ex.path().display(),
-                    term::bold("y: reset · any other key: keep it")
-                )
+                screen::confirm_reset(&self.wb.exercises[*idx].path().display().to_string())
             }
         };
         screen::draw(&frame);
@@ -618,77 +656,59 @@ impl<'a> App<'a> {
         }
     }
 
-    fn exercise_frame(&self, width: usize) -> String {
+    fn exercise_screen(&self) -> ExerciseScreen<'_> {
         let ex = &self.wb.exercises[self.current];
-        let path = ex.path().display().to_string();
-        let mut out = format!(
-            "{} {} ({} of {})\n\n",
-            term::bold("asynclings ·"),
-            term::bold(&ex.name),
-            self.current + 1,
-            self.wb.exercises.len()
-        );
-        if let Some(welcome) = &self.welcome {
-            out += &format!("{welcome}\n\n");
+        ExerciseScreen {
+            ex,
+            position: (self.current + 1, self.wb.exercises.len()),
+            n_done: self.state.n_done(self.wb),
+            file: self.wb.learner_file(ex),
+            welcome: self.welcome.as_deref(),
+            notices: &self.notices,
+            verdict: &self.verdict,
+            hints_shown: self.hints_shown,
+            message: self.message.as_deref(),
         }
-        for notice in &self.notices {
-            out += &format!("{} {notice}\n", term::yellow("note:"));
-        }
-        if let Some(message) = &self.message {
-            out += &format!("{message}\n");
-        }
-        if !self.notices.is_empty() || self.message.is_some() {
-            out.push('\n');
-        }
-        let mut passed = false;
-        match &self.verdict {
-            Verdict::Checking => out += &format!("Checking `{path}`…\n"),
-            Verdict::Done(outcome) => {
-                out += &outcome.render(&path);
-                if outcome.is_passed() {
-                    passed = true;
-                    // An exercise that passes as shipped (intro1) has nothing to compare yet.
-                    out += &if ex.skip_check_unsolved {
-                        format!(
-                            "\nNothing to fix here: read the file, then press {} for the next \
-                             exercise.\n",
-                            term::bold("n")
-                        )
-                    } else {
-                        format!(
-                            "\nCompare your code with `{}`. Press {} for the next exercise.\n",
-                            ex.solution_path().display(),
-                            term::bold("n")
-                        )
-                    };
-                }
-            }
-            Verdict::Missing => {
-                out += &format!(
-                    "{} `{path}` is gone (deleted or renamed). Save it again, or press {} to \
-                     restore the shipped version.\n",
-                    term::red("✗ Missing:"),
-                    term::bold("x")
-                );
-            }
-            Verdict::Failed(err) => out += &format!("{} {err}\n", term::red("error:")),
-            Verdict::Unchecked => {
-                out += &format!(
-                    "Saved. Press {} to check it (--manual-run).\n",
-                    term::bold("r")
-                );
-            }
-            Verdict::AllDone => {
-                out += &format!("{} `{path}`\n\n", term::green("✓ Done:"));
-                out += &screen::finished(self.wb, &self.state);
-                passed = true;
-            }
-        }
-        if self.hints_shown > 0 {
-            out += &format!("\n{}", screen::hints(ex, self.hints_shown));
-        }
-        out += &screen::footer(self.wb, &self.state, ex, width, passed);
-        out
+    }
+
+    /// The command that opens a file in the learner's editor: `--edit-cmd`, else `$VISUAL`,
+    /// else `$EDITOR`.
+    fn edit_command(&self) -> Option<String> {
+        self.options
+            .edit_cmd
+            .clone()
+            .or_else(|| std::env::var("VISUAL").ok())
+            .or_else(|| std::env::var("EDITOR").ok())
+            .filter(|command| !command.trim().is_empty())
+    }
+
+    /// Lends the terminal to the learner's editor on the current exercise, then checks the
+    /// file again. A terminal editor takes the screen until it quits; a graphical one returns
+    /// at once and its saves are seen like any other.
+    async fn edit(&mut self) {
+        let Some(command) = self.edit_command() else {
+            self.message = Some(NO_EDITOR.to_owned());
+            self.draw();
+            return;
+        };
+        // A check left waiting while the editor runs would find its time limit passed.
+        self.cancel_job();
+        self.last_started = None;
+        let file = self.wb.learner_file(&self.wb.exercises[self.current]);
+        self.keys.pause();
+        screen::draw("");
+        let ended = crate::process::run_in_terminal(&command, &file).await;
+        self.keys.resume();
+        self.message = Some(match ended {
+            Ok(status) if status.success() => format!(
+                "Opened `{}` with `{command}`.",
+                self.current_path().display()
+            ),
+            Ok(status) => format!("`{command}` ended with {status}."),
+            Err(err) => format!("{err:#}"),
+        });
+        self.draw();
+        self.check_current(false);
     }
 
     fn log(&mut self, line: &str) {

@@ -1,7 +1,6 @@
 //! `asynclings dev check` and `asynclings dev sync`: the exercise author's tools.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -213,17 +212,13 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
             items.push((ex, variation.bin()));
         }
     }
-    let interactive = std::io::stderr().is_terminal();
-    let n_items = items.len();
-    let outcomes = check_many_repeated(&wb, &items, runs.max(1), |done| {
-        if interactive {
-            eprint!("\r{}", term::bar(done, n_items, 30));
-        }
+    let bar = term::StepsBar::new(items.len());
+    let outcomes = check_many_repeated(&wb, &items, runs.max(1), |progress| {
+        let (what, done) = progress.phase();
+        bar.step(what, done);
     })
     .await?;
-    if interactive {
-        eprint!("\r\x1b[2K");
-    }
+    bar.finish();
     let mut outcomes: HashMap<String, Outcome> = items
         .iter()
         .map(|(_, bin)| bin.clone())

@@ -1,6 +1,5 @@
 //! `asynclings verify`: check every exercise and bring the done list up to date.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -17,16 +16,13 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
     ensure_dependencies(&session.wb).await?;
     let wb = &session.wb;
     let total = wb.exercises.len();
-    let interactive = std::io::stderr().is_terminal();
-    let outcomes = check_learner_files(wb, &wb.exercises, |done| {
-        if interactive {
-            eprint!("\r{}", term::bar(done, total, 30));
-        }
+    let bar = term::StepsBar::new(total);
+    let outcomes = check_learner_files(wb, &wb.exercises, |progress| {
+        let (what, done) = progress.phase();
+        bar.step(what, done);
     })
     .await?;
-    if interactive {
-        eprint!("\r\x1b[2K");
-    }
+    bar.finish();
     let mut first_failure: Option<(String, Outcome)> = None;
     let mut n_passed = 0;
     for ((idx, ex), outcome) in wb.exercises.iter().enumerate().zip(outcomes) {
@@ -61,7 +57,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
     }
     if let Some((shown, outcome)) = first_failure {
         println!("\nThe first exercise to fix:\n");
-        print!("{}", outcome.render(&shown));
+        print!("{}", term::fit_stdout(&outcome.render(&shown)));
     }
     Ok(ExitCode::FAILURE)
 }

@@ -295,6 +295,21 @@ impl Tmux {
         width: u16,
         height: u16,
     ) -> Option<Self> {
+        Self::start_with(wb, args, log, (width, height), &[])
+    }
+
+    /// [`Tmux::start`] with the variables `unset` removed from the program's environment.
+    pub fn start_env(wb: &Workbook, args: &str, log: &Path, unset: &[&str]) -> Option<Self> {
+        Self::start_with(wb, args, log, (100, 30), unset)
+    }
+
+    fn start_with(
+        wb: &Workbook,
+        args: &str,
+        log: &Path,
+        (width, height): (u16, u16),
+        unset: &[&str],
+    ) -> Option<Self> {
         let installed = Command::new("tmux")
             .arg("-V")
             .output()
@@ -313,8 +328,9 @@ impl Tmux {
             std::process::id(),
             NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         );
+        let unset: String = unset.iter().map(|var| format!("unset {var}; ")).collect();
         let script = format!(
-            "cd '{}' && ASYNCLINGS_WATCH_LOG='{}' '{}' {args}; stty -a > stty.txt; sleep 600",
+            "{unset}cd '{}' && ASYNCLINGS_WATCH_LOG='{}' '{}' {args}; stty -a > stty.txt; sleep 600",
             wb.path().display(),
             log.display(),
             env!("CARGO_BIN_EXE_asynclings"),
@@ -336,6 +352,16 @@ impl Tmux {
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Changes the terminal's size, as a learner resizing the window does.
+    pub fn resize(&self, width: u16, height: u16) {
+        let status = Command::new("tmux")
+            .args(["resize-window", "-t", &self.name])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
     }
 
     pub fn keys(&self, keys: &str) {

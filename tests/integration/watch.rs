@@ -235,7 +235,7 @@ fn a_narrow_terminal_gets_the_short_legend() {
         return;
     };
     let screen = tmux.wait_for("✗ Checks failed");
-    assert!(screen.contains("keys: h l c r x q"), "{screen}");
+    assert!(screen.contains("keys: h l c r x e q ?"), "{screen}");
     assert!(screen.lines().all(|l| l.chars().count() <= 50), "{screen}");
 }
 
@@ -278,4 +278,95 @@ fn help_keys_and_the_list_search_as_you_type() {
     tmux.keys("Enter");
     tmux.keys("Enter");
     tmux.wait_for("asynclings · other1");
+}
+
+#[test]
+fn a_verdict_taller_than_the_terminal_scrolls() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let Some(tmux) = Tmux::start_sized(&wb, "", &log, 80, 20) else {
+        return;
+    };
+    tmux.wait_for("✗ Checks failed");
+    let errors: String = (0..12)
+        .map(|i| format!("    let _x{i}: u32 = \"not a number\";\n"))
+        .collect();
+    wb.write(
+        "exercises/w/slow1.rs",
+        &slow1_returning(&format!("{errors}    2")),
+    );
+    // The first error is on screen, with what is below said; the footer stays.
+    let top = tmux.wait_for("more below");
+    assert!(top.contains("error[E0308]"), "{top}");
+    assert!(
+        top.contains("Current exercise: exercises/w/slow1.rs"),
+        "{top}"
+    );
+    assert!(!top.contains("more above"), "{top}");
+    tmux.keys("End");
+    let bottom = tmux.wait_for("does not compile yet");
+    assert!(bottom.contains("more above"), "{bottom}");
+    assert!(!bottom.contains("more below"), "{bottom}");
+    tmux.keys("Home");
+    tmux.wait_until("the top again", |screen| {
+        screen.contains("more below") && !screen.contains("more above")
+    });
+}
+
+#[test]
+fn a_resized_terminal_is_drawn_again_to_its_width() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let Some(tmux) = Tmux::start_sized(&wb, "", &log, 100, 30) else {
+        return;
+    };
+    tmux.wait_for("h hint · l list");
+    tmux.resize(50, 30);
+    let screen = tmux.wait_for("keys: h l c r x e q ?");
+    assert!(screen.lines().all(|l| l.chars().count() <= 50), "{screen}");
+}
+
+#[test]
+fn e_lends_the_terminal_to_the_editor_and_checks_what_it_saved() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    // A terminal editor: it asks for a line on the terminal, then saves the solution.
+    let solution = wb.path().join("solutions/w/slow1.rs");
+    wb.write(
+        "editor.sh",
+        &format!(
+            "printf 'EDITING %s\\n' \"$1\"\nread -r line\necho \"$line\" > typed.txt\ncp '{}' \"$1\"\n",
+            solution.display()
+        ),
+    );
+    let Some(tmux) = Tmux::start(&wb, "--edit-cmd 'bash editor.sh'", &log) else {
+        return;
+    };
+    tmux.wait_for("✗ Checks failed");
+    tmux.keys("e");
+    tmux.wait_for("EDITING");
+    // Keys go to the editor now, not to watch mode (h would show a hint, q would quit).
+    tmux.keys("hq");
+    tmux.keys("Enter");
+    let screen = tmux.wait_for("✓ Done");
+    assert!(
+        screen.contains("Opened `exercises/w/slow1.rs` with `bash editor.sh`"),
+        "{screen}"
+    );
+    assert_eq!(wb.read("typed.txt").trim(), "hq");
+    // Watch mode has its keys back.
+    tmux.keys("?");
+    tmux.wait_for("Keys: h the next hint");
+}
+
+#[test]
+fn e_without_an_editor_says_how_to_set_one() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    let Some(tmux) = Tmux::start_env(&wb, "", &log, &["VISUAL", "EDITOR"]) else {
+        return;
+    };
+    tmux.wait_for("✗ Checks failed");
+    tmux.keys("e");
+    tmux.wait_for("No editor is set");
 }
