@@ -1,5 +1,6 @@
 //! One exercise: its files, settings and hints, resolved from its `info.toml` entry.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -30,6 +31,8 @@ pub struct Exercise {
     pub points: u32,
     /// The 1-based line of the entry's `name` in info.toml, for messages.
     pub info_line: usize,
+    /// The exercise's own words instead of a general explanation, by its key (empty: none).
+    pub advice: BTreeMap<String, String>,
 }
 
 impl Exercise {

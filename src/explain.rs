@@ -2,6 +2,7 @@
 //! code produces, read from rustc's JSON diagnostics (codes, spans, child notes) and from the
 //! checks' panic messages; and `asynclings explain CODE` for the long form.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -137,6 +138,66 @@ pub const EXPLANATIONS: &[Explanation] = &[
         taught_in: "11_send_pin (pin3)",
     },
     Explanation {
+        key: "E0277",
+        title: "a trait that async code needs is missing",
+        short: "A type lacks a trait that the code asks of it. In async code the trait is \
+                usually `Send` (a future held something thread-bound across an `.await`), \
+                `Unpin` (a future polled through `&mut` without being pinned), or `Future` \
+                itself (`.await` on a value that is not one).",
+        long: "E0277 says that a type does not implement a trait some code requires. It is the \
+               compiler's most general error, and in async code four cases make most of it. \
+               `Send`: `tokio::spawn` and the multi-threaded runtime need futures that can move \
+               between threads, and a future is `Send` only if everything it holds across an \
+               `.await` is (an `Rc`, a `RefCell` borrow or a std `MutexGuard` is not): see \
+               `asynclings explain not-send`. `Unpin`: a future polled by `&mut` (in `select!` \
+               inside a loop, or by hand) must not move, and an `async` block or fn future may \
+               move only once pinned: `std::pin::pin!(fut)` or `Box::pin(fut)`, see \
+               `asynclings explain not-unpin`. `Future`: `.await` applies to futures only, so \
+               awaiting the result of a plain function, or of an `async fn` called without its \
+               arguments' own awaits, fails: see `asynclings explain not-a-future`. `?` in an \
+               `async` block: the block's output must be a `Result` for `?` to return early; \
+               say its type, for example `async { ...; Ok::<_, Error>(value) }`. The lines \
+               under the error (`the trait ... is not implemented for ...`, `required by a \
+               bound in ...`) say which trait and who asks for it.",
+        link: "https://doc.rust-lang.org/error_codes/E0277.html",
+        taught_in: "11_send_pin (send1, pin2), 01_async_fn (async_fn1)",
+    },
+    Explanation {
+        key: "not-unpin",
+        title: "a future that must be pinned before it is polled",
+        short: "This future is polled through a reference (`&mut fut` in `select!`, a poll by \
+                hand), which needs it to stay where it is: `Unpin`. Async blocks and `async fn` \
+                futures are not. Pin it first: `let fut = std::pin::pin!(fut);` (or \
+                `Box::pin(fut)`), then use `&mut fut` or `fut.as_mut()`.",
+        long: "A future made by `async` may hold references into itself across an `.await`, so \
+               once polled it must never move. Owning it and `.await`ing it is always fine. \
+               Polling it through `&mut` is not, unless it is pinned: `Pin<&mut F>` promises \
+               that it will not move again. `std::pin::pin!(fut)` pins it on the stack where it \
+               stands (cheap, for one scope); `Box::pin(fut)` pins it on the heap (for storing \
+               it, or choosing among futures of different types). A pinned future is itself \
+               `Unpin`, so `&mut pinned` works in `select!` in a loop and in helpers that take \
+               `F: Future + Unpin`. Adding `Unpin` to a generic bound instead moves the problem \
+               to every caller.",
+        link: "https://doc.rust-lang.org/std/pin/index.html",
+        taught_in: "11_send_pin (pin1, pin2), 05_select",
+    },
+    Explanation {
+        key: "not-a-future",
+        title: "`.await` on a value that is not a future",
+        short: "`.await` works on futures only. This value is already the result (a plain `fn`, \
+                or an `async fn` already awaited): drop the `.await`, or make the function \
+                `async` if it is meant to wait.",
+        long: "`x.await` asks the compiler to poll `x` until it is ready, so `x` must implement \
+               `Future` (or `IntoFuture`). A call to a plain function returns its value at once \
+               and has nothing to await; so does an expression that was awaited already. If \
+               the function is meant to wait for something (a timer, I/O, another task), make \
+               it `async fn` and await what it waits for inside it. If a value you expected to \
+               be a future is a `JoinHandle`, awaiting it is right; a `Vec` of futures is not \
+               one future: join them (`futures::future::join_all`, a `JoinSet`).",
+        link: "https://doc.rust-lang.org/std/keyword.await.html",
+        taught_in: "01_async_fn (async_fn1)",
+    },
+    Explanation {
         key: "nested-runtime",
         title: "a runtime started inside a runtime",
         short: "`block_on` was called on a thread that is already running async code, which \
@@ -215,7 +276,7 @@ pub const EXPLANATIONS: &[Explanation] = &[
     },
 ];
 
-fn find(key: &str) -> Option<&'static Explanation> {
+pub fn find(key: &str) -> Option<&'static Explanation> {
     EXPLANATIONS
         .iter()
         .find(|e| e.key.eq_ignore_ascii_case(key))
@@ -261,6 +322,22 @@ pub fn for_diagnostics(diagnostics: &[Diagnostic], root: &Path) -> Vec<Found> {
             }
             Some("E0277") if d.mentions("used across an await") => {
                 Some(("not-send", not_send_detail(d, root)))
+            }
+            Some("E0277") if d.message.contains("is not a future") => Some((
+                "not-a-future",
+                d.primary_place(root)
+                    .map(|at| format!("The `.await` is at {at}.")),
+            )),
+            Some("E0277")
+                if d.message.contains("cannot be unpinned")
+                    || d.message.contains("`Unpin` is not implemented")
+                    || d.mentions("cannot be unpinned") =>
+            {
+                Some((
+                    "not-unpin",
+                    d.primary_place(root)
+                        .map(|at| format!("The future is polled at {at}.")),
+                ))
             }
             _ => None,
         };
@@ -368,19 +445,32 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
 }
 
 /// The explanations as they appear under a verdict.
-pub fn render(found: &[Found]) -> String {
+/// The notes under a verdict. An exercise's own `advice` (by explanation key) takes the place
+/// of the general text, since the lesson knows what its learner is doing; an empty advice
+/// hides the note.
+pub fn render(found: &[Found], advice: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
     for Found {
         explanation: e,
         detail,
     } in found
     {
+        match advice.get(e.key).map(String::as_str) {
+            Some("") => continue,
+            Some(own) => {
+                out += &format!("\n{} {own}\n", term::yellow("In this exercise:"));
+                out += &term::dim(&format!("  More: `asynclings explain {}`\n", e.key));
+                continue;
+            }
+            None => {}
+        }
         out += &format!(
             "\n{} {}\n",
             term::yellow("In async terms:"),
             term::bold(e.title)
         );
-        out += &wrap(e.short, 90, "  ");
+        // One line: the screen wraps it to its width.
+        out += &format!("  {}\n", e.short);
         if let Some(detail) = detail {
             out += &format!("  {detail}\n");
         }
@@ -388,25 +478,6 @@ pub fn render(found: &[Found]) -> String {
             "  Practised in {}. More: {} or `asynclings explain {}`\n",
             e.taught_in, e.link, e.key
         ));
-    }
-    out
-}
-
-fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.len() + 1 + word.len() > width {
-            out += &format!("{indent}{line}\n");
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        out += &format!("{indent}{line}\n");
     }
     out
 }
@@ -421,7 +492,6 @@ pub fn explain(key: Option<&str>) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let aliases: &[(&str, &str)] = &[
-        ("E0277", "not-send"),
         ("E0373", "borrow-escapes"),
         ("E0521", "borrow-escapes"),
         ("E0597", "borrow-escapes"),
@@ -451,7 +521,7 @@ pub fn explain(key: Option<&str>) -> Result<ExitCode> {
         }
     };
     println!("{} ({})\n", term::bold(e.title), e.key);
-    print!("{}", wrap(e.long, 90, ""));
+    println!("{}", term::fit_stdout(e.long));
     println!("\nPractised in {}.\nMore: {}", e.taught_in, e.link);
     Ok(ExitCode::SUCCESS)
 }
@@ -473,11 +543,85 @@ mod tests {
     #[test]
     fn every_explanation_is_short_and_linked() {
         for e in EXPLANATIONS {
-            let lines = wrap(e.short, 90, "  ").lines().count();
+            let lines = term::wrap(&format!("  {}", e.short), 90).len();
             assert!((1..=4).contains(&lines), "{} has {lines} lines", e.key);
             assert!(e.link.starts_with("https://"), "{}", e.key);
             assert!(!e.taught_in.is_empty());
         }
+    }
+
+    fn e0277(message: &str, child: &str) -> Diagnostic {
+        serde_json::from_value(serde_json::json!({
+            "level": "error",
+            "message": message,
+            "code": {"code": "E0277"},
+            "spans": [{"file_name": "exercises/a/x.rs", "line_start": 7, "column_start": 9,
+                       "is_primary": true}],
+            "children": [{"level": "note", "message": child, "spans": [], "children": []}],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn e0277_is_explained_by_the_trait_that_is_missing() {
+        let key = |message: &str, child: &str| {
+            let found = for_diagnostics(&[e0277(message, child)], Path::new(""));
+            found.first().map(|f| f.explanation.key)
+        };
+        assert_eq!(
+            key(
+                "`u32` is not a future",
+                "the trait `Future` is not implemented for `u32`"
+            ),
+            Some("not-a-future")
+        );
+        assert_eq!(
+            key(
+                "`{async block@x.rs:3:5}` cannot be unpinned",
+                "consider using the `pin!` macro"
+            ),
+            Some("not-unpin")
+        );
+        assert_eq!(
+            key(
+                "future cannot be sent between threads safely",
+                "future is not `Send` as this value is used across an await"
+            ),
+            Some("not-send")
+        );
+        assert_eq!(
+            key("the size for values of type `str` cannot be known", ""),
+            None
+        );
+        // `asynclings explain E0277` has its own page, which leads to the three.
+        let page = find("E0277").unwrap();
+        for key in ["not-send", "not-unpin", "not-a-future"] {
+            assert!(page.long.contains(key), "{key}");
+            assert!(find(key).is_some(), "{key}");
+        }
+    }
+
+    #[test]
+    fn an_exercises_own_advice_replaces_or_hides_the_general_note() {
+        console::set_colors_enabled(false);
+        let found = for_failure_text(
+            "panicked at x.rs:1:1:\nthere is no reactor running, must be called from the context of a Tokio 1.x runtime",
+        );
+        assert_eq!(found[0].explanation.key, "no-runtime");
+        let general = render(&found, &BTreeMap::new());
+        assert!(
+            general.contains("In async terms: Tokio used outside a runtime"),
+            "{general}"
+        );
+        let own = BTreeMap::from([("no-runtime".to_owned(), "Build a runtime here.".to_owned())]);
+        let text = render(&found, &own);
+        assert!(
+            text.contains("In this exercise: Build a runtime here."),
+            "{text}"
+        );
+        assert!(!text.contains("Handle"), "{text}");
+        let hidden = BTreeMap::from([("no-runtime".to_owned(), String::new())]);
+        assert_eq!(render(&found, &hidden), "");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Parsing `info.toml`: the ordered list of exercises, a superset of the rustlings v6 format.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
@@ -44,6 +45,11 @@ pub struct ExerciseInfo {
     pub time_limit: Option<Spanned<u64>>,
     #[serde(default)]
     pub points: Option<u32>,
+    /// The exercise's own words for an error that a general explanation (`asynclings explain
+    /// KEY`) would otherwise explain, by key; an empty text hides the general one. For where
+    /// the general advice would contradict the lesson.
+    #[serde(default)]
+    pub advice: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 fn default_true() -> bool {

@@ -1,9 +1,9 @@
 //! What came of building and checking an exercise, and how it reads on screen.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::time::Duration;
-
 use std::path::Path;
+use std::time::Duration;
 
 use crate::cargo::Diagnostic;
 use crate::explain;
@@ -88,7 +88,9 @@ fn headline(rendered: &str) -> String {
         out += first;
         out.push('\n');
     }
-    if let Some(place) = lines.find(|l| l.trim_start().starts_with("-->")) {
+    if let Some(place) =
+        lines.find(|l| console::strip_ansi_codes(l).trim_start().starts_with("-->"))
+    {
         out += place;
         out.push('\n');
     }
@@ -124,6 +126,12 @@ impl Outcome {
 
     /// The verdict as it appears on screen, for the exercise at `path`.
     pub fn render(&self, path: &str) -> String {
+        self.render_with(path, &BTreeMap::new())
+    }
+
+    /// [`Outcome::render`], with the exercise's own advice in place of the general
+    /// explanations it names (`advice` in info.toml).
+    pub fn render_with(&self, path: &str, advice: &BTreeMap<String, String>) -> String {
         let mut out = String::new();
         match self {
             Outcome::CompileError(err) => {
@@ -165,7 +173,10 @@ impl Outcome {
                         );
                     }
                 }
-                out += &explain::render(&explain::for_diagnostics(&err.diagnostics, Path::new("")));
+                out += &explain::render(
+                    &explain::for_diagnostics(&err.diagnostics, Path::new("")),
+                    advice,
+                );
                 if err
                     .diagnostics
                     .iter()
@@ -220,7 +231,7 @@ impl Outcome {
                         found.push(more);
                     }
                 }
-                out += &explain::render(&found);
+                out += &explain::render(&found, advice);
             }
             Outcome::TimedOut(timed_out) => {
                 if !timed_out.output.trim().is_empty() {
@@ -315,6 +326,18 @@ mod tests {
         assert!(text.contains("your line"), "{text}");
         assert!(text.contains(" --> checks/a/x.rs:3:5"), "{text}");
         assert!(!text.contains("long context"), "{text}");
+    }
+
+    #[test]
+    fn a_headline_keeps_its_place_in_colour() {
+        let rendered = "\u{1b}[0m\u{1b}[1m\u{1b}[38;5;9merror[E0597]\u{1b}[0m: `handle` does not live \
+                        long enough\n\u{1b}[0m  \u{1b}[0m\u{1b}[0m\u{1b}[1m\u{1b}[38;5;12m--> \
+                        \u{1b}[0m\u{1b}[0mchecks/a/x.rs:50:41\u{1b}[0m\n   |\n50 | code\n";
+        let text = console::strip_ansi_codes(&headline(rendered)).into_owned();
+        assert_eq!(
+            text,
+            "error[E0597]: `handle` does not live long enough\n  --> checks/a/x.rs:50:41\n"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use crate::exercise::{DEFAULT_TIME_LIMIT, Exercise};
+use crate::explain;
 use crate::info_file::{InfoFile, Place, located};
 
 pub const INFO_FILE: &str = "info.toml";
@@ -108,6 +109,31 @@ impl Workbook {
                 Some(limit) => Duration::from_secs(limit.into_inner()),
                 None => DEFAULT_TIME_LIMIT,
             };
+            let advice = match entry.advice {
+                Some(advice) => {
+                    let span = advice.span();
+                    let advice = advice.into_inner();
+                    if let Some(key) = advice.keys().find(|key| explain::find(key).is_none()) {
+                        bail!(
+                            "{}",
+                            located(
+                                shown_path,
+                                Some(Place::of(&source, span)),
+                                &format!(
+                                    "`{key}` in `advice` is not an explanation's name \
+                                     (`asynclings explain` lists them)"
+                                ),
+                                &source
+                            )
+                        );
+                    }
+                    advice
+                        .into_iter()
+                        .map(|(key, text)| (key, text.trim().to_owned()))
+                        .collect()
+                }
+                None => Default::default(),
+            };
             exercises.push(Exercise {
                 name,
                 dir: dir.map(|(_, dir)| dir),
@@ -118,6 +144,7 @@ impl Workbook {
                 time_limit,
                 points: entry.points.unwrap_or(1),
                 info_line: place.line,
+                advice,
             });
         }
         if exercises.is_empty() {
@@ -334,6 +361,24 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_exercises_own_advice_is_read_and_checked() {
+        let info = format!("{TWO}\n[exercises.advice]\nnot-send = \"  Here: use a LocalSet. \"\n");
+        let (_dir, wb) = workbook(&info, &[]);
+        let wb = wb.unwrap();
+        assert!(wb.exercises[0].advice.is_empty());
+        assert_eq!(wb.exercises[1].advice["not-send"], "Here: use a LocalSet.");
+
+        let info = format!("{TWO}\n[exercises.advice]\nnot-sent = \"typo\"\n");
+        let (_dir, wb) = workbook(&info, &[]);
+        let err = format!("{:#}", wb.err().unwrap());
+        assert!(
+            err.contains("`not-sent` in `advice` is not an explanation's name"),
+            "{err}"
+        );
+        assert!(err.starts_with("info.toml:"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use crate::check::check_learner_files;
 use crate::commands::{Session, record_verdict};
+use crate::exercise::Exercise;
 use crate::outcome::Outcome;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
@@ -23,7 +24,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
     })
     .await?;
     bar.finish();
-    let mut first_failure: Option<(String, Outcome)> = None;
+    let mut first_failure: Option<(&Exercise, Outcome)> = None;
     let mut n_passed = 0;
     for ((idx, ex), outcome) in wb.exercises.iter().enumerate().zip(outcomes) {
         let outcome = outcome.map(|(outcome, _)| outcome);
@@ -40,7 +41,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         } else if first_failure.is_none() {
             session.state.set_current(&ex.name);
             if let Some(outcome) = outcome {
-                first_failure = Some((ex.path().display().to_string(), outcome));
+                first_failure = Some((ex, outcome));
             }
         }
     }
@@ -55,9 +56,13 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some((shown, outcome)) = first_failure {
+    if let Some((ex, outcome)) = first_failure {
         println!("\nThe first exercise to fix:\n");
-        print!("{}", term::fit_stdout(&outcome.render(&shown)));
+        let shown = ex.path().display().to_string();
+        print!(
+            "{}",
+            term::fit_stdout(&outcome.render_with(&shown, &ex.advice))
+        );
     }
     Ok(ExitCode::FAILURE)
 }

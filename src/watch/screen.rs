@@ -196,7 +196,7 @@ impl ExerciseScreen<'_> {
         match self.verdict {
             Verdict::Checking => out += &format!("Checking `{path}`…\n"),
             Verdict::Done(outcome) => {
-                out += &outcome.render(&path);
+                out += &outcome.render_with(&path, &ex.advice);
                 if outcome.is_passed() {
                     // An exercise that passes as shipped (intro1) has nothing to compare yet.
                     out += &if ex.skip_check_unsolved {
@@ -376,6 +376,7 @@ mod tests {
             time_limit: Duration::from_secs(5),
             points: 1,
             info_line: 1,
+            advice: Default::default(),
         }
     }
 

@@ -90,7 +90,13 @@ fn each_async_diagnostic_gets_its_explanation_and_only_it() {
 #[test]
 fn explain_prints_the_long_form_and_suggests_names() {
     let wb = Workbook::fixture("basic");
+    // E0277 is more than `Send`: its page leads to each async case.
     wb.run(["explain", "E0277"])
+        .succeeds()
+        .stdout_has("a trait that async code needs is missing (E0277)")
+        .stdout_has("asynclings explain not-unpin")
+        .stdout_has("asynclings explain not-a-future");
+    wb.run(["explain", "not-send"])
         .succeeds()
         .stdout_has("a future that is not `Send` (not-send)")
         .stdout_has("LocalSet");
