@@ -304,8 +304,11 @@ impl<'a> App<'a> {
                 self.notices.push(notice);
                 self.draw();
             }
+        } else if event.path.extension().is_some_and(|ext| ext == "rs") {
+            // A change to another exercise does not concern the one on screen. (Other files
+            // are not logged: the log itself may be one of them.)
+            self.log(&format!("elsewhere {}", event.path.display()));
         }
-        // A change to another exercise does not concern the one on screen.
     }
 
     /// The current exercise's file may have changed: check it if its content is new.
@@ -317,7 +320,10 @@ impl<'a> App<'a> {
             self.draw();
             return;
         };
-        if Some(fnv1a(&content)) == self.last_started {
+        let hash = fnv1a(&content);
+        if Some(hash) == self.last_started {
+            let name = &self.wb.exercises[self.current].name;
+            self.log(&format!("unchanged {name} {hash:016x}"));
             return;
         }
         // A message about an earlier action would read as if it were about this save.

@@ -5,7 +5,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// No single command in these tests should take this long; a hang fails the test instead.
-const COMMAND_TIME_LIMIT: Duration = Duration::from_secs(240);
+/// A backstop against a hang of the runner itself, not a bound on how fast it is: the runner
+/// limits every process it starts, and a cold dependency build (the first `grade` in a fresh
+/// clone builds tokio for its grading workspace) takes minutes on a busy 2-core machine.
+const COMMAND_TIME_LIMIT: Duration = Duration::from_secs(20 * 60);
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -156,23 +159,36 @@ impl Workbook {
             .stderr(Stdio::piped());
         setup(&mut cmd);
         let mut child = cmd.spawn().unwrap();
+        // Read both pipes while waiting: a child that fills a pipe buffer would otherwise wait
+        // for the test forever.
+        let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut text = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut text);
+                }
+                String::from_utf8_lossy(&text).into_owned()
+            })
+        };
+        let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
+        let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
         let started = Instant::now();
-        loop {
-            if child.try_wait().unwrap().is_some() {
-                break;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
             }
             if started.elapsed() > COMMAND_TIME_LIMIT {
                 child.kill().unwrap();
                 panic!("asynclings {args:?} did not finish within {COMMAND_TIME_LIMIT:?}");
             }
             std::thread::sleep(Duration::from_millis(20));
-        }
-        let out = child.wait_with_output().unwrap();
+        };
+        let out = (status, stdout.join().unwrap(), stderr.join().unwrap());
         Run {
             args: args.iter().map(|a| a.to_string()).collect(),
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.0.code(),
+            stdout: out.1,
+            stderr: out.2,
         }
     }
 }

@@ -85,8 +85,10 @@ fn a_save_during_a_slow_check_cancels_it_and_only_the_latest_is_shown() {
     let quick_verdict = format!("verdict slow1 {} passed", fnv1a(quick.as_bytes()));
     wait_for_log(&log, &quick_verdict);
     tmux.wait_for("✓ Done");
-    // Long enough for the slow check to have finished, had it not been stopped.
-    std::thread::sleep(std::time::Duration::from_secs(6));
+    // The slow check's process is gone (killed, not left to finish): its dropped future can
+    // report nothing after this.
+    let harness = wb.path().join("target");
+    wait_until_gone(&harness);
     let log_text = std::fs::read_to_string(&log).unwrap();
     let verdicts: Vec<&str> = log_text
         .lines()
@@ -122,8 +124,9 @@ fn unchanged_saves_and_other_files_start_nothing() {
     wb.write("exercises/w/other1.rs", &wb.solve_text("w", "other1"));
     wb.write("info.toml", &(wb.read("info.toml") + "\n"));
     tmux.wait_for("`info.toml` changed: restart asynclings to apply it.");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let log_text = std::fs::read_to_string(&log).unwrap();
+    // Each save was looked at, and none started a check.
+    wait_for_log(&log, &format!("unchanged slow1 {}", fnv1a(same.as_bytes())));
+    let log_text = wait_for_log(&log, "elsewhere exercises/w/other1.rs");
     assert_eq!(log_text.matches(" start ").count(), 1, "{log_text}");
 }
 
@@ -369,4 +372,26 @@ fn e_without_an_editor_says_how_to_set_one() {
     tmux.wait_for("✗ Checks failed");
     tmux.keys("e");
     tmux.wait_for("No editor is set");
+}
+
+/// Waits until no process runs a program from under `dir` (a harness binary built there).
+fn wait_until_gone(dir: &std::path::Path) {
+    let started = std::time::Instant::now();
+    loop {
+        let running: Vec<String> = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|entry| std::fs::read_link(entry.path().join("exe")).ok())
+            .filter(|exe| exe.starts_with(dir))
+            .map(|exe| exe.display().to_string())
+            .collect();
+        if running.is_empty() {
+            return;
+        }
+        assert!(
+            started.elapsed() < crate::support::SCREEN_TIME_LIMIT,
+            "still running after the check was cancelled: {running:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
