@@ -60,13 +60,10 @@ fn a_failing_check_shows_its_own_message() {
 #[test]
 fn a_hang_is_stopped_at_the_time_limit_and_explained() {
     let wb = Workbook::fixture("basic");
-    let started = std::time::Instant::now();
     wb.run(["run", "hang1"])
         .times_out()
         .stdout_has("did not finish within 1s (still running: returns)")
         .stdout_has("blocked or the tasks deadlocked");
-    // Generous: the limit is 1s; this only proves the hang was cut short.
-    assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
 
 #[test]
