@@ -25,13 +25,22 @@ pub struct Session {
 }
 
 impl Session {
+    /// Opens the workbook and the progress, printing what went wrong with the progress file
+    /// (it was set aside and rebuilt) to standard error: for the one-shot commands.
     pub fn open(root: &Path) -> Result<Self> {
-        let wb = Workbook::open(root)?;
-        let (state, warning) = State::load(&wb.learner_root)?;
-        if let Some(warning) = warning {
+        let (session, warnings) = Self::open_quietly(root)?;
+        for warning in warnings {
             eprintln!("{} {warning}", term::yellow("warning:"));
         }
-        Ok(Self { wb, state })
+        Ok(session)
+    }
+
+    /// [`Session::open`], handing the warnings to the caller, who draws them where they will
+    /// be seen (watch mode clears the screen).
+    pub fn open_quietly(root: &Path) -> Result<(Self, Vec<String>)> {
+        let wb = Workbook::open(root)?;
+        let (state, warning) = State::load(&wb.learner_root)?;
+        Ok((Self { wb, state }, warning.into_iter().collect()))
     }
 
     /// The exercise called `name`, or the current one.

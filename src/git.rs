@@ -1,24 +1,38 @@
 //! Finding the shipped version of an exercise file in the workbook's git history.
 
 use std::path::Path;
-use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use tokio::process::Command;
+
+use crate::process::{self, Finished, Limits};
+
+/// git answers these questions in milliseconds; a lock held by another git, or a prompt it
+/// waits on, must not hold the learner's screen for longer.
+const GIT_LIMITS: Limits = Limits {
+    time: Duration::from_secs(20),
+    output_bytes: 64 * 1024 * 1024,
+};
 
 const NO_HISTORY: &str = "asynclings restores exercises from the workbook's git history, and \
      there is none here: clone the workbook with git, or copy the file from a fresh clone";
 
-fn git(root: &Path, args: &[&str]) -> Result<std::process::Output> {
-    Command::new("git")
-        .current_dir(root)
-        .args(args)
-        .output()
-        .with_context(|| {
-            format!(
-                "failed to start `git {}`: is git installed?",
-                args.join(" ")
-            )
-        })
+/// Runs git in `root`, through the process module (a time limit, its process group).
+async fn git(root: &Path, args: &[&str]) -> Result<Finished> {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(root).args(args);
+    let finished = process::run(cmd, GIT_LIMITS, |_| {})
+        .await
+        .with_context(|| "is git installed?")?;
+    if finished.timed_out() {
+        bail!(
+            "`git {}` did not answer within {}s",
+            args.join(" "),
+            GIT_LIMITS.time.as_secs()
+        );
+    }
+    Ok(finished)
 }
 
 /// The content of `path` (relative to `root`) as the workbook shipped it, and the commit it
@@ -26,22 +40,19 @@ fn git(root: &Path, args: &[&str]) -> Result<std::process::Output> {
 /// of this checkout), so that a learner who commits their work still gets the teacher's
 /// version back. Where every commit is by the git user (an author's or a CI checkout), the
 /// newest commit is what ships.
-pub fn shipped_version(root: &Path, path: &Path) -> Result<(String, String)> {
+pub async fn shipped_version(root: &Path, path: &Path) -> Result<(String, String)> {
     let relative = format!("./{}", path.display());
-    let inside = git(root, &["rev-parse", "--is-inside-work-tree"])?;
-    if !inside.status.success() {
+    let inside = git(root, &["rev-parse", "--is-inside-work-tree"]).await?;
+    if !inside.success() {
         bail!("{NO_HISTORY}");
     }
-    let me = git(root, &["config", "user.email"])?;
-    let me = String::from_utf8_lossy(&me.stdout).trim().to_owned();
-    let log = git(root, &["log", "--format=%H %ae", "--", &relative])?;
-    if !log.status.success() {
-        bail!(
-            "`git log` failed: {}",
-            String::from_utf8_lossy(&log.stderr).trim_end()
-        );
+    let me = git(root, &["config", "user.email"]).await?;
+    let me = me.stdout_text().trim().to_owned();
+    let log = git(root, &["log", "--format=%H %ae", "--", &relative]).await?;
+    if !log.success() {
+        bail!("`git log` failed: {}", log.stderr_text().trim_end());
     }
-    let log = String::from_utf8_lossy(&log.stdout).into_owned();
+    let log = log.stdout_text();
     let commits: Vec<(&str, &str)> = log
         .lines()
         .filter_map(|line| line.split_once(' '))
@@ -51,13 +62,10 @@ pub fn shipped_version(root: &Path, path: &Path) -> Result<(String, String)> {
         .filter(|(_, author)| me.is_empty() || *author != me);
     let candidates = theirs.chain(commits.first());
     for (commit, author) in candidates {
-        let show = git(root, &["show", &format!("{commit}:{relative}")])?;
-        if show.status.success() {
+        let show = git(root, &["show", &format!("{commit}:{relative}")]).await?;
+        if show.success() {
             let short = &commit[..commit.len().min(10)];
-            return Ok((
-                String::from_utf8_lossy(&show.stdout).into_owned(),
-                format!("commit {short} by {author}"),
-            ));
+            return Ok((show.stdout_text(), format!("commit {short} by {author}")));
         }
     }
     bail!(
@@ -68,9 +76,9 @@ pub fn shipped_version(root: &Path, path: &Path) -> Result<(String, String)> {
 
 /// The content of `path` (relative to `root`) as committed in `HEAD`, or `None` where there is
 /// no git history or the file is not committed.
-pub fn committed_version(root: &Path, path: &Path) -> Option<String> {
-    let show = git(root, &["show", &format!("HEAD:./{}", path.display())]).ok()?;
-    show.status
-        .success()
-        .then(|| String::from_utf8_lossy(&show.stdout).into_owned())
+pub async fn committed_version(root: &Path, path: &Path) -> Option<String> {
+    let show = git(root, &["show", &format!("HEAD:./{}", path.display())])
+        .await
+        .ok()?;
+    show.success().then(|| show.stdout_text())
 }

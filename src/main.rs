@@ -224,8 +224,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::List) => commands::list::list(&root),
         Some(Command::Explain { code }) => explain::explain(code.as_deref()),
         Some(Command::Reset { name, all }) => match name {
-            Some(name) if !all => commands::reset::reset(&root, &name),
-            _ => commands::reset::reset_all(&root),
+            Some(name) if !all => commands::reset::reset(&root, &name).await,
+            _ => commands::reset::reset_all(&root).await,
         },
         Some(Command::Verify) => commands::verify::verify(&root).await,
         Some(Command::Grade(options)) => grade::grade(&root, options).await,
@@ -247,7 +247,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             shipped,
         })) => {
             let root = if shipped {
-                commands::dev::shipped_copy(&root)?
+                commands::dev::shipped_copy(&root).await?
             } else {
                 root
             };

@@ -76,7 +76,7 @@ pub async fn watch(root: &Path, options: Options) -> Result<ExitCode> {
         eprintln!("note: {NO_TERMINAL}");
         return crate::commands::run::start(root).await;
     }
-    let Session { wb, state } = Session::open(root)?;
+    let (Session { wb, state }, warnings) = Session::open_quietly(root)?;
     let first_run = state.first_run;
     if first_run && let Some(welcome) = &wb.welcome_message {
         println!("{welcome}\n");
@@ -103,7 +103,7 @@ pub async fn watch(root: &Path, options: Options) -> Result<ExitCode> {
         hints_shown: 0,
         scroll: 0,
         max_scroll: 0,
-        notices: notice.into_iter().collect(),
+        notices: warnings.into_iter().chain(notice).collect(),
         message: None,
         welcome: first_run.then(|| wb.welcome_message.clone()).flatten(),
         keys: keys::Keys::spawn(),
@@ -176,6 +176,8 @@ enum Flow {
     Quit,
     /// Open the current exercise in the learner's editor.
     Edit,
+    /// Restore exercise `idx` to its shipped version (confirmed).
+    Reset(usize),
 }
 
 struct App<'a> {
@@ -228,6 +230,7 @@ impl<'a> App<'a> {
                 Flow::Go => {}
                 Flow::Quit => return Ok(ExitCode::SUCCESS),
                 Flow::Edit => self.edit().await,
+                Flow::Reset(idx) => self.reset(idx).await,
             }
         }
     }
@@ -543,18 +546,11 @@ impl<'a> App<'a> {
                 }
             },
             View::ConfirmReset { idx, list } => {
-                if key == Key::Char('y') || key == Key::Char('Y') {
-                    let ex = &self.wb.exercises[idx];
-                    self.message = Some(match reset_exercise(self.wb, ex, &mut self.state) {
-                        Ok(lines) => lines.join(" "),
-                        Err(err) => format!("{err:#}"),
-                    });
-                    if idx == self.current {
-                        self.check_current(true);
-                    }
-                }
                 if let Some(list) = list {
                     self.view = View::List(list);
+                }
+                if key == Key::Char('y') || key == Key::Char('Y') {
+                    return Flow::Reset(idx);
                 }
             }
         }
@@ -675,6 +671,20 @@ impl<'a> App<'a> {
             hints_shown: self.hints_shown,
             message: self.message.as_deref(),
         }
+    }
+
+    /// Restores exercise `idx`, saying what was done (git is asked, with a time limit, where
+    /// the shipped version comes from the workbook's history).
+    async fn reset(&mut self, idx: usize) {
+        let ex = &self.wb.exercises[idx];
+        self.message = Some(match reset_exercise(self.wb, ex, &mut self.state).await {
+            Ok(lines) => lines.join(" "),
+            Err(err) => format!("{err:#}"),
+        });
+        if idx == self.current {
+            self.check_current(true);
+        }
+        self.draw();
     }
 
     /// The command that opens a file in the learner's editor: `--edit-cmd`, else `$VISUAL`,

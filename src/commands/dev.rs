@@ -47,12 +47,12 @@ const SHIPPED_COPY: &str = "target/asynclings-shipped";
 /// The workbook to check the committed exercise files in: `root` itself when its exercise
 /// files are as committed (or there is no git history), else a copy under `target/` with the
 /// committed versions put back (the learner's files are not touched).
-pub fn shipped_copy(root: &Path) -> Result<std::path::PathBuf> {
+pub async fn shipped_copy(root: &Path) -> Result<std::path::PathBuf> {
     let wb = load_clone(root)?;
     let mut shipped = Vec::new();
     let mut changed = 0;
     for ex in &wb.exercises {
-        let Some(original) = crate::git::committed_version(root, &ex.path()) else {
+        let Some(original) = crate::git::committed_version(root, &ex.path()).await else {
             continue;
         };
         if std::fs::read(root.join(ex.path())).ok().as_deref() != Some(original.as_bytes()) {

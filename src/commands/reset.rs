@@ -14,11 +14,11 @@ use crate::workbook::Workbook;
 
 pub const BACKUP_DIR: &str = ".asynclings-backups";
 
-pub fn reset(root: &Path, name: &str) -> Result<ExitCode> {
+pub async fn reset(root: &Path, name: &str) -> Result<ExitCode> {
     let mut session = Session::open(root)?;
     let idx = session.wb.find(name)?;
     let ex = session.wb.exercises[idx].clone();
-    for line in reset_exercise(&session.wb, &ex, &mut session.state)? {
+    for line in reset_exercise(&session.wb, &ex, &mut session.state).await? {
         println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
@@ -26,12 +26,12 @@ pub fn reset(root: &Path, name: &str) -> Result<ExitCode> {
 
 /// `asynclings reset --all`: every exercise that differs from its shipped version, each saved
 /// first; the progress of all of them starts over.
-pub fn reset_all(root: &Path) -> Result<ExitCode> {
+pub async fn reset_all(root: &Path) -> Result<ExitCode> {
     let mut session = Session::open(root)?;
     let exercises = session.wb.exercises.clone();
     let mut restored = 0;
     for ex in &exercises {
-        let lines = reset_exercise(&session.wb, ex, &mut session.state)?;
+        let lines = reset_exercise(&session.wb, ex, &mut session.state).await?;
         if lines.iter().any(|l| l.starts_with("Restored")) {
             restored += 1;
             for line in lines {
@@ -56,7 +56,11 @@ pub fn reset_all(root: &Path) -> Result<ExitCode> {
 
 /// Restores the shipped version of `ex`, saving the learner's first; returns what was done,
 /// as sentences for the screen.
-pub fn reset_exercise(wb: &Workbook, ex: &Exercise, state: &mut State) -> Result<Vec<String>> {
+pub async fn reset_exercise(
+    wb: &Workbook,
+    ex: &Exercise,
+    state: &mut State,
+) -> Result<Vec<String>> {
     let root = &wb.learner_root;
     let path = wb.learner_file(ex);
     // A workspace's shipped version is the one the runner carries; a clone's is in git.
@@ -67,6 +71,7 @@ pub fn reset_exercise(wb: &Workbook, ex: &Exercise, state: &mut State) -> Result
         )
     } else {
         let (content, commit) = git::shipped_version(root, &ex.path())
+            .await
             .with_context(|| format!("cannot reset `{}`", ex.name))?;
         (content, format!("from {commit}"))
     };

@@ -395,3 +395,19 @@ fn wait_until_gone(dir: &std::path::Path) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_damaged_progress_file_is_reported_on_the_watch_screen() {
+    let wb = Workbook::fixture("watch");
+    wb.write(".asynclings-state.toml", "current = [not toml");
+    let log = wb.path().join("watch.log");
+    let Some(tmux) = Tmux::start(&wb, "", &log) else {
+        return;
+    };
+    // Said where the learner looks, not printed before the screen is cleared.
+    let screen = tmux.wait_for("✗ Checks failed");
+    assert!(
+        screen.contains("note: your progress file `.asynclings-state.toml` could not be read"),
+        "{screen}"
+    );
+}
