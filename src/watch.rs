@@ -644,7 +644,7 @@ impl<'a> App<'a> {
         match &self.verdict {
             Verdict::Checking => out += &format!("Checking `{path}`…\n"),
             Verdict::Done(outcome) => {
-                out += &outcome.render(&path);
+                out += &outcome.render(&path, width);
                 if outcome.is_passed() {
                     passed = true;
                     // An exercise that passes as shipped (intro1) has nothing to compare yet.

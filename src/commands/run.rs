@@ -39,7 +39,10 @@ async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCod
         term::file_link(&shown, &session.wb.learner_file(&ex))
     );
     let outcome = check(&session.wb, &ex, &ex.harness_bin(Variant::Exercise)).await?;
-    print!("{}", outcome.render(&ex.path().display().to_string()));
+    print!(
+        "{}",
+        outcome.render(&ex.path().display().to_string(), term::width())
+    );
     let passed = outcome.is_passed();
     let revealed = record_verdict(&session.wb, &mut session.state, &ex, passed);
     if !passed && let Some(line) = &revealed {

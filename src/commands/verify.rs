@@ -61,7 +61,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
     }
     if let Some((shown, outcome)) = first_failure {
         println!("\nThe first exercise to fix:\n");
-        print!("{}", outcome.render(&shown));
+        print!("{}", outcome.render(&shown, term::width()));
     }
     Ok(ExitCode::FAILURE)
 }
