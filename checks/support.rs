@@ -457,7 +457,10 @@ pub mod timeline {
     /// Runs `fut`, calling `after_poll` each time it has been polled: a check sees what the
     /// learner's future has started (a counter gone up) at the virtual time it happened,
     /// without adding a task, a timer or an await of its own.
-    pub async fn observe<F: std::future::Future>(fut: F, mut after_poll: impl FnMut()) -> F::Output {
+    pub async fn observe<F: std::future::Future>(
+        fut: F,
+        mut after_poll: impl FnMut(),
+    ) -> F::Output {
         let mut fut = std::pin::pin!(fut);
         std::future::poll_fn(|cx| {
             let polled = fut.as_mut().poll(cx);

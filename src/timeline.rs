@@ -265,8 +265,24 @@ struct Note {
 /// the same axis, the axis in virtual milliseconds, and the differences pointed out.
 pub fn draw(timeline: &Timeline, width: usize, colour: bool) -> String {
     let styles = Styles::new(colour);
+    // The expected rows in the learner's order, so that the same label sits at the same place.
+    let expected = timeline.expected.as_ref().map(|expected| {
+        let place = |row: &Row| {
+            let labels = timeline.recorded.rows.iter().map(Row::label);
+            labels
+                .clone()
+                .position(|l| l == row.label())
+                .unwrap_or(usize::MAX)
+        };
+        let mut rows = expected.rows.clone();
+        rows.sort_by_key(place);
+        Run {
+            end_us: expected.end_us,
+            rows,
+        }
+    });
     let runs: Vec<&Run> = std::iter::once(&timeline.recorded)
-        .chain(timeline.expected.as_ref())
+        .chain(expected.as_ref())
         .collect();
     let longest_us = runs
         .iter()
