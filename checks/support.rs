@@ -97,12 +97,26 @@ pub struct Heartbeat {
 impl Heartbeat {
     /// Starts beating every `period` on the current runtime.
     pub fn start(period: Duration) -> Self {
+        Self::beat(period, None)
+    }
+
+    /// Starts beating every `period`, recording each beat on `timeline` as an instant labelled
+    /// `label` (a row that stays empty if it never beats).
+    pub fn recording(period: Duration, timeline: &timeline::Timeline, label: &str) -> Self {
+        timeline.declare_instants(label);
+        Self::beat(period, Some((timeline.clone(), label.to_owned())))
+    }
+
+    fn beat(period: Duration, record: Option<(timeline::Timeline, String)>) -> Self {
         let beats = Arc::new(AtomicUsize::new(0));
         let counter = beats.clone();
         let task = tokio::spawn(async move {
             loop {
                 tokio::time::sleep(period).await;
                 counter.fetch_add(1, Ordering::SeqCst);
+                if let Some((timeline, label)) = &record {
+                    timeline.instant(label);
+                }
             }
         });
         Self { beats, task }
@@ -315,6 +329,18 @@ pub mod timeline {
         /// Records an instant labelled `label` now.
         pub fn instant(&self, label: &str) {
             self.instant_at(label, self.now());
+        }
+
+        /// Makes the row of instants labelled `label` now, so that it shows (empty) even if
+        /// nothing is ever recorded in it.
+        pub fn declare_instants(&self, label: &str) {
+            let mut rows = self.rows.lock().unwrap();
+            if !rows.rows.iter().any(|row| row.label == label) {
+                rows.rows.push(Row {
+                    label: label.to_owned(),
+                    kind: Kind::Instants(Vec::new()),
+                });
+            }
         }
 
         /// Records an instant at `at`.
