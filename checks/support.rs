@@ -547,6 +547,36 @@ pub mod timeline {
         }
     }
 
+    /// What `encode` writes for a small timeline; `src/timeline.rs` parses the same text in
+    /// its tests, so that the two sides cannot drift apart.
+    pub const SAMPLE_LINE: &str = concat!(
+        "asynclings-timeline v1 {\"recorded\":{\"rows\":[",
+        "{\"label\":\"a \\\"b\\\"\",\"kind\":\"spans\",\"spans\":[[0,1500],[2000,null]]},",
+        "{\"label\":\"tick\",\"kind\":\"instants\",\"at\":[10000]},",
+        "{\"label\":\"in flight\",\"kind\":\"count\",\"limit\":4,\"samples\":[[0,1],[5000,0]]}",
+        "],\"end_us\":12000},\"expected\":{\"rows\":[],\"end_us\":3000}}"
+    );
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_encoding_is_the_one_the_runner_reads() {
+            let ms = Duration::from_millis;
+            let recorded = Timeline::new();
+            recorded.span_at("a \"b\"", ms(0), Duration::from_micros(1500));
+            recorded.open_span_at("a \"b\"", ms(2));
+            recorded.instant_at("tick", ms(10));
+            recorded.count_at("in flight", Some(4), ms(0), 1);
+            recorded.count_at("in flight", Some(4), ms(5), 0);
+            recorded.end_at(ms(12));
+            let expected = Timeline::new();
+            expected.end_at(ms(3));
+            assert_eq!(encode(&recorded, Some(&expected)), SAMPLE_LINE);
+        }
+    }
+
     /// Counts a recording [`InFlight`](super::InFlight) samples.
     pub(super) struct Recorder {
         pub(super) timeline: Timeline,

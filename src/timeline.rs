@@ -431,6 +431,9 @@ fn draw_row(
                     _ => '+',
                 })
                 .collect();
+            if at.is_empty() {
+                return vec!["(none)".to_owned()];
+            }
             vec![fill.apply_to(cells_text(&cells)).to_string()]
         }
         Row::Count { limit, samples, .. } => {
@@ -514,8 +517,14 @@ fn point(note: &Note, room: usize) -> String {
     } else if note.col > text_width {
         format!("{}{} ▲", " ".repeat(note.col - text_width - 1), note.text)
     } else {
-        // Neither side has room: the caret, and the text under it from the axis's start.
-        format!("{}▲\n{}", " ".repeat(note.col), note.text)
+        // Neither side has room: the caret, and the text under it, as near as it fits.
+        let from = note.col.min(room.saturating_sub(text_width));
+        format!(
+            "{}▲\n{}{}",
+            " ".repeat(note.col),
+            " ".repeat(from),
+            note.text
+        )
     }
 }
 
@@ -797,6 +806,30 @@ mod tests {
         let (text, timeline) = extract(&message);
         assert_eq!(text, "panicked at checks/a.rs:1:1:\ntoo slow\nprinted");
         assert_eq!(timeline, Some(sequential()));
+    }
+
+    /// `SAMPLE_LINE` in `checks/support.rs`, whose test proves the support library writes it.
+    const SUPPORT_SAMPLE: &str = concat!(
+        "asynclings-timeline v1 {\"recorded\":{\"rows\":[",
+        "{\"label\":\"a \\\"b\\\"\",\"kind\":\"spans\",\"spans\":[[0,1500],[2000,null]]},",
+        "{\"label\":\"tick\",\"kind\":\"instants\",\"at\":[10000]},",
+        "{\"label\":\"in flight\",\"kind\":\"count\",\"limit\":4,\"samples\":[[0,1],[5000,0]]}",
+        "],\"end_us\":12000},\"expected\":{\"rows\":[],\"end_us\":3000}}"
+    );
+
+    #[test]
+    fn timeline_written_by_the_support_library_is_read() {
+        let (_, timeline) = extract(SUPPORT_SAMPLE);
+        let timeline = timeline.expect("the support library's line parses");
+        assert_eq!(
+            timeline.recorded.rows[0],
+            Row::Spans {
+                label: "a \"b\"".to_owned(),
+                spans: vec![(0, Some(1500)), (2000, None)],
+            }
+        );
+        assert_eq!(timeline.recorded.end_us, 12_000);
+        assert_eq!(timeline.expected.unwrap().end_us, 3000);
     }
 
     #[test]
