@@ -289,7 +289,7 @@ pub fn draw(timeline: &Timeline, width: usize, colour: bool) -> String {
         .flat_map(|run| std::iter::once(run.end_us).chain(run.rows.iter().map(Row::last_time)))
         .max()
         .unwrap_or(0);
-    let label_cap = if width < 80 { 9 } else { 16 };
+    let label_cap = if width < 72 { 9 } else { 16 };
     let label_width = runs
         .iter()
         .flat_map(|run| run.rows.iter().map(|row| row.label().chars().count()))
