@@ -577,23 +577,28 @@ fn differences(timeline: &Timeline, axis: &Axis) -> Vec<Note> {
             (Row::Instants { label, at }, Some(Row::Instants { at: theirs, .. })) => {
                 let differ = (0..at.len().max(theirs.len())).find(|&i| at.get(i) != theirs.get(i));
                 if let Some(i) = differ {
-                    let nth = i + 1;
+                    // "tick 3" where a row has several, plain "photo 101" where it has one.
+                    let nth = if at.len().max(theirs.len()) > 1 {
+                        format!(" {}", i + 1)
+                    } else {
+                        String::new()
+                    };
                     let (when, text) = match (at.get(i), theirs.get(i)) {
                         (Some(&mine), Some(&theirs)) => (
                             mine,
                             format!(
-                                "{label} {nth} at {}; expected {}",
+                                "{label}{nth} at {}; expected {}",
                                 fmt_time(mine),
                                 fmt_time(theirs)
                             ),
                         ),
                         (Some(&mine), None) => (
                             mine,
-                            format!("{label} {nth} at {}; expected none", fmt_time(mine)),
+                            format!("{label}{nth} at {}; expected none", fmt_time(mine)),
                         ),
                         (None, Some(&theirs)) => (
                             theirs,
-                            format!("no {label} {nth}; expected at {}", fmt_time(theirs)),
+                            format!("no {label}{nth}; expected at {}", fmt_time(theirs)),
                         ),
                         (None, None) => unreachable!("an index below the longer length"),
                     };
