@@ -21,6 +21,7 @@ use crate::outcome::{
 use crate::process::{self, Limits};
 use crate::rules;
 use crate::sync;
+use crate::timeline;
 use crate::workbook::Workbook;
 
 /// What a test binary or program may print before the rest is cut.
@@ -164,6 +165,7 @@ fn flaky(outcome: Outcome, first: &str, run: usize) -> Outcome {
                 CheckFailure {
                     name: "determinism".to_owned(),
                     message: note,
+                    timeline: None,
                 },
             );
             Outcome::ChecksFailed(failed)
@@ -173,6 +175,7 @@ fn flaky(outcome: Outcome, first: &str, run: usize) -> Outcome {
             failures: vec![CheckFailure {
                 name: "determinism".to_owned(),
                 message: note,
+                timeline: None,
             }],
             n_checks: 1,
             warnings: match other {
@@ -268,6 +271,7 @@ async fn run_program(
             failures: vec![CheckFailure {
                 name: "the program".to_owned(),
                 message: format!("exited with {status}\n{}", output.trim_end()),
+                timeline: None,
             }],
             n_checks: 1,
             warnings,
@@ -336,13 +340,17 @@ async fn run_checks(
     for name in &checks {
         match results.get(name.as_str()) {
             Some(LogResult::Ok) | Some(LogResult::Ignored) => {}
-            Some(LogResult::Failed) => failures.push(CheckFailure {
-                name: display_name(name),
-                message: messages
-                    .get(name.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| "failed (it printed no message)".to_owned()),
-            }),
+            Some(LogResult::Failed) => {
+                let (message, timeline) = match messages.get(name.as_str()) {
+                    Some(message) => timeline::extract(message),
+                    None => ("failed (it printed no message)".to_owned(), None),
+                };
+                failures.push(CheckFailure {
+                    name: display_name(name),
+                    message,
+                    timeline,
+                });
+            }
             None => failures.push(CheckFailure {
                 name: display_name(name),
                 message: format!(
@@ -352,6 +360,7 @@ async fn run_checks(
                         .status
                         .map_or_else(|| "killed".to_owned(), |s| s.to_string())
                 ),
+                timeline: None,
             }),
         }
     }
@@ -366,6 +375,7 @@ async fn run_checks(
                     .map_or_else(|| "no status".to_owned(), |s| s.to_string()),
                 finished.stderr_text().trim_end()
             ),
+            timeline: None,
         });
     }
     if failures.is_empty() {

@@ -27,6 +27,7 @@ use crate::fs_util::{self, fnv1a, write_atomically, write_if_changed};
 use crate::outcome::Outcome;
 use crate::sync;
 use crate::term;
+use crate::timeline::Timeline;
 use crate::warm_up::ensure_dependencies;
 use crate::workbook::{INFO_FILE, Workbook, rust_files};
 use crate::workspace;
@@ -35,6 +36,8 @@ pub use report::Format;
 
 /// Where grading workspaces live when `ASYNCLINGS_GRADE_DIR` does not say.
 const GRADE_DIR_NAME: &str = "asynclings-grade";
+/// The width timelines are drawn to in a report's plain text.
+const REPORT_WIDTH: usize = 100;
 
 /// The grading workspace for checks with `fingerprint`: outside the student's repository, so
 /// that nothing in it (a committed `target/`, a file named like a check) is in reach of the
@@ -164,6 +167,8 @@ pub struct ExerciseResult {
     pub message: String,
     /// How long building and checking took.
     pub duration: Duration,
+    /// The timelines of failed checks that recorded one, by check name.
+    pub timelines: Vec<(String, Timeline)>,
 }
 
 #[derive(Debug)]
@@ -452,6 +457,14 @@ fn to_result(
     duration: Duration,
 ) -> ExerciseResult {
     let path = ex.path().display().to_string();
+    let timelines = match &outcome {
+        Some(Outcome::ChecksFailed(failed)) => failed
+            .failures
+            .iter()
+            .filter_map(|f| Some((f.name.clone(), f.timeline.clone()?)))
+            .collect(),
+        _ => Vec::new(),
+    };
     let (status, message) = match &outcome {
         None => (
             Status::Missing,
@@ -468,7 +481,7 @@ fn to_result(
             let message = if status == Status::Passed {
                 String::new()
             } else {
-                let text = term::sanitize(&outcome.render(&path));
+                let text = term::sanitize(&outcome.render(&path, REPORT_WIDTH));
                 cap(&cargo::tidy_paths(&text, root), 8 * 1024)
             };
             (status, message)
@@ -488,6 +501,7 @@ fn to_result(
         status,
         message,
         duration,
+        timelines,
     }
 }
 

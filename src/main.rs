@@ -18,6 +18,7 @@ mod rules;
 mod state;
 mod sync;
 mod term;
+mod timeline;
 mod warm_up;
 mod watch;
 mod workbook;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::cargo::Diagnostic;
 use crate::explain;
 use crate::term;
+use crate::timeline::{self, Timeline};
 
 /// A failing exercise is an outcome, not an error: errors are for a broken setup.
 #[derive(Debug)]
@@ -43,6 +44,8 @@ pub struct CheckFailure {
     pub name: String,
     /// The check's own message (a panic message, usually), with what the code printed.
     pub message: String,
+    /// What the check recorded on the virtual clock, when it failed on timing or order.
+    pub timeline: Option<Timeline>,
 }
 
 #[derive(Debug)]
@@ -124,14 +127,20 @@ impl Outcome {
         }
     }
 
-    /// The verdict as it appears on screen, for the exercise at `path`.
-    pub fn render(&self, path: &str) -> String {
-        self.render_with(path, &BTreeMap::new())
+    /// The verdict as it appears on screen, for the exercise at `path`, on a terminal `width`
+    /// columns wide (timelines are drawn to fit).
+    pub fn render(&self, path: &str, width: usize) -> String {
+        self.render_with(path, width, &BTreeMap::new())
     }
 
     /// [`Outcome::render`], with the exercise's own advice in place of the general
     /// explanations it names (`advice` in info.toml).
-    pub fn render_with(&self, path: &str, advice: &BTreeMap<String, String>) -> String {
+    pub fn render_with(
+        &self,
+        path: &str,
+        width: usize,
+        advice: &BTreeMap<String, String>,
+    ) -> String {
         let mut out = String::new();
         match self {
             Outcome::CompileError(err) => {
@@ -199,18 +208,30 @@ impl Outcome {
                 }
                 // Checks that fail with the same message (the learner's panic, re-raised by
                 // each) are shown once, under all their names.
-                let mut shown: Vec<(Vec<&str>, &str)> = Vec::new();
+                let mut shown: Vec<(Vec<&str>, &str, Option<&Timeline>)> = Vec::new();
                 for failure in &failed.failures {
                     let message = failure.message.trim_end();
-                    match shown.iter_mut().find(|(_, m)| *m == message) {
-                        Some((names, _)) => names.push(&failure.name),
-                        None => shown.push((vec![&failure.name], message)),
+                    let timeline = failure.timeline.as_ref();
+                    match shown
+                        .iter_mut()
+                        .find(|(_, m, t)| *m == message && *t == timeline)
+                    {
+                        Some((names, ..)) => names.push(&failure.name),
+                        None => shown.push((vec![&failure.name], message, timeline)),
                     }
                 }
-                for (names, message) in shown {
+                for (names, message, timeline) in shown {
                     let _ = writeln!(out, "{} {}", term::red("✗"), term::bold(&names.join(", ")));
                     for line in message.lines() {
                         let _ = writeln!(out, "    {line}");
+                    }
+                    if let Some(timeline) = timeline {
+                        out.push('\n');
+                        let picture =
+                            timeline::draw(timeline, width.saturating_sub(4), term::colors());
+                        for line in picture.lines() {
+                            let _ = writeln!(out, "    {line}");
+                        }
                     }
                     out.push('\n');
                 }
@@ -319,7 +340,7 @@ mod tests {
             cargo_stderr: String::new(),
             timed_out: None,
         });
-        let text = console::strip_ansi_codes(&outcome.render("exercises/a/x.rs")).into_owned();
+        let text = console::strip_ansi_codes(&outcome.render("exercises/a/x.rs", 80)).into_owned();
         let yours = text.find("in yours").unwrap();
         let theirs = text.find("in the checks").unwrap();
         assert!(yours < theirs, "{text}");
@@ -345,13 +366,14 @@ mod tests {
         let failure = |name: &str| CheckFailure {
             name: name.to_owned(),
             message: "panicked at exercises/a/x.rs:9:5:\nthe parser gave up".to_owned(),
+            timeline: None,
         };
         let outcome = Outcome::ChecksFailed(ChecksFailed {
             failures: vec![failure("a"), failure("b"), failure("c")],
             n_checks: 3,
             warnings: Vec::new(),
         });
-        let text = console::strip_ansi_codes(&outcome.render("x.rs")).into_owned();
+        let text = console::strip_ansi_codes(&outcome.render("x.rs", 80)).into_owned();
         assert_eq!(text.matches("the parser gave up").count(), 1, "{text}");
         assert!(text.contains("✗ a, b, c"), "{text}");
         assert!(text.contains("3 of 3 checks failed"), "{text}");

@@ -44,6 +44,13 @@ pub fn dim(text: &str) -> String {
     console::style(text).dim().to_string()
 }
 
+/// The terminal's width in columns (80 when stdout is not a terminal).
+pub fn width() -> usize {
+    console::Term::stdout()
+        .size_checked()
+        .map_or(80, |(_, cols)| cols as usize)
+}
+
 /// A path that a terminal with OSC 8 support shows as a clickable link to the file.
 pub fn file_link(shown: &str, absolute: &std::path::Path) -> String {
     if colors() {

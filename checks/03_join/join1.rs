@@ -17,6 +17,7 @@ use super::{Page, Service, load_page};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::Instant;
 
@@ -28,6 +29,8 @@ struct Loaded {
     news: String,
     took: Duration,
     calls: [usize; 3],
+    /// Each request from the moment its service was called to its answer.
+    timeline: Timeline,
 }
 
 /// Loads a page from services with the given latencies (in ms).
@@ -39,13 +42,35 @@ async fn load(latencies: [u64; 3], user: u32) -> Loaded {
         Service::new("news", n),
     );
     let start = Instant::now();
+    // A request starts when its service counts the call: after each poll of `load_page`, the
+    // checks look at the counters (the services are the learner's, so they cannot be timed
+    // from inside). Each answer comes exactly its latency later.
+    let timeline = Timeline::new();
+    let mut started = [None; 3];
+    let services = [&profile, &orders, &news];
     let page: Page = watchdog(
         LIMIT,
         "load_page",
-        load_page(&profile, &orders, &news, user),
+        timeline::observe(load_page(&profile, &orders, &news, user), || {
+            for (i, service) in services.iter().enumerate() {
+                if started[i].is_none() && service.calls.load(Ordering::SeqCst) > 0 {
+                    started[i] = Some(timeline.now());
+                }
+            }
+        }),
     )
     .await;
     let took = start.elapsed();
+    for ((name, latency), start) in ["profile", "orders", "news"]
+        .into_iter()
+        .zip([p, o, n])
+        .zip(started)
+    {
+        if let Some(start) = start {
+            timeline.span_at(name, start, (start + latency).min(took));
+        }
+    }
+    timeline.end_at(took);
     let Page {
         profile: p,
         orders: o,
@@ -58,6 +83,7 @@ async fn load(latencies: [u64; 3], user: u32) -> Loaded {
         news: n,
         took,
         calls: [&profile, &orders, &news].map(|s| s.calls.load(Ordering::SeqCst)),
+        timeline,
     }
 }
 
@@ -71,7 +97,7 @@ fn assert_each_service_asked_once(calls: [usize; 3]) {
     );
 }
 
-fn assert_concurrent(latencies: [u64; 3], took: Duration) {
+fn assert_concurrent(latencies: [u64; 3], took: Duration, recorded: &Timeline) {
     let slowest = Duration::from_millis(*latencies.iter().max().unwrap());
     let sum = Duration::from_millis(latencies.iter().sum());
     let why = if took == sum {
@@ -81,11 +107,17 @@ fn assert_concurrent(latencies: [u64; 3], took: Duration) {
     } else {
         "it finished before its slowest request could have answered"
     };
-    assert_eq!(
-        took, slowest,
-        "load_page took {took:?} of virtual time; requests of {latencies:?} ms run concurrently \
-         take {slowest:?}, the slowest of them: {why}"
-    );
+    let expected = Timeline::new();
+    for (name, latency) in ["profile", "orders", "news"].into_iter().zip(latencies) {
+        expected.span_at(name, Duration::ZERO, Duration::from_millis(latency));
+    }
+    expected.end_at(slowest);
+    timeline::assert_eq(took, slowest, recorded, Some(&expected), || {
+        format!(
+            "load_page took {took:?} of virtual time; requests of {latencies:?} ms run \
+             concurrently take {slowest:?}, the slowest of them: {why}"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -93,7 +125,7 @@ async fn the_page_takes_as_long_as_the_slowest_request() {
     for latencies in [[93, 21, 317], [151, 151, 151], [7, 403, 61]] {
         let loaded = load(latencies, 1).await;
         assert_each_service_asked_once(loaded.calls);
-        assert_concurrent(latencies, loaded.took);
+        assert_concurrent(latencies, loaded.took, &loaded.timeline);
     }
 }
 

@@ -19,7 +19,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use asynclings_support::{InFlight, watchdog};
+use asynclings_support::timeline::{self, Timeline};
+use asynclings_support::watchdog;
 use tokio::time::Instant;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -32,6 +33,33 @@ struct Run {
     pages: Vec<String>,
     peak: usize,
     took: Duration,
+    /// Each download, and the count in flight.
+    timeline: Timeline,
+    /// The same, downloads started the moment a slot is free.
+    expected: Timeline,
+}
+
+/// The run with MAX_IN_FLIGHT slots, each download starting as soon as one is free, in order.
+fn schedule(latencies: &[u64]) -> Timeline {
+    let expected = Timeline::new();
+    let mut free_at = vec![Duration::ZERO; MAX_IN_FLIGHT];
+    let mut changes: Vec<(Duration, isize)> = Vec::new();
+    for &latency in latencies {
+        let slot = (0..free_at.len()).min_by_key(|&i| free_at[i]).unwrap();
+        let (start, end) = (free_at[slot], free_at[slot] + ms(latency));
+        expected.span_at("download", start, end);
+        changes.extend([(start, 1), (end, -1)]);
+        free_at[slot] = end;
+    }
+    // Ends before starts at the same moment: a slot is handed on, never over the limit.
+    changes.sort();
+    let mut now: usize = 0;
+    for (at, change) in changes {
+        now = now.saturating_add_signed(change);
+        expected.count_at("in flight", Some(MAX_IN_FLIGHT), at, now);
+    }
+    expected.end_at(free_at.into_iter().max().unwrap_or_default());
+    expected
 }
 
 /// Runs `download_all` over urls with the given latencies (in ms), measuring how many
@@ -45,7 +73,8 @@ async fn run(latencies: &[u64]) -> Run {
         .cloned()
         .zip(latencies.iter().map(|&l| ms(l)))
         .collect();
-    let in_flight = InFlight::default();
+    let recorded = Timeline::new();
+    let in_flight = recorded.in_flight("in flight", Some(MAX_IN_FLIGHT));
     let calls = AtomicUsize::new(0);
     let start = Instant::now();
     let mut pages: Vec<String> = watchdog(
@@ -54,6 +83,7 @@ async fn run(latencies: &[u64]) -> Run {
         download_all(urls, async |url: String| {
             calls.fetch_add(1, Ordering::SeqCst);
             let _guard = in_flight.enter();
+            let _span = recorded.span("download");
             tokio::time::sleep(latency[&url]).await;
             // The reply is read a scheduler turn after the timer fires: a slot frees up after
             // every task woken on the same tick has run.
@@ -71,14 +101,19 @@ async fn run(latencies: &[u64]) -> Run {
         latencies.len()
     );
     pages.sort();
+    let took = start.elapsed();
+    recorded.end_at(took);
     Run {
         pages,
         peak: in_flight.peak(),
-        took: start.elapsed(),
+        took,
+        timeline: recorded,
+        expected: schedule(latencies),
     }
 }
 
-fn assert_peak(n: usize, peak: usize, expected: usize) {
+fn assert_peak(n: usize, run: &Run, expected: usize) {
+    let peak = run.peak;
     let why = if peak > expected {
         "more than MAX_IN_FLIGHT were running at once: is there a limit at all?"
     } else if peak == 1 {
@@ -87,10 +122,12 @@ fn assert_peak(n: usize, peak: usize, expected: usize) {
         "fewer than MAX_IN_FLIGHT were running at once although more were waiting: is the limit \
          lower than MAX_IN_FLIGHT?"
     };
-    assert_eq!(
-        peak, expected,
-        "with {n} downloads to do, the most in flight at once was {peak}, expected {expected}: {why}"
-    );
+    timeline::assert_eq(peak, expected, &run.timeline, Some(&run.expected), || {
+        format!(
+            "with {n} downloads to do, the most in flight at once was {peak}, expected \
+             {expected}: {why}"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -104,7 +141,7 @@ async fn at_most_four_in_flight() {
         run.pages, expected,
         "download_all did not return every page exactly once"
     );
-    assert_peak(10, run.peak, MAX_IN_FLIGHT);
+    assert_peak(10, &run, MAX_IN_FLIGHT);
     let why = if run.took > ms(150) && run.took < ms(200) {
         ": a few milliseconds late, so a free slot was noticed by polling (a `sleep` in a loop) \
          rather than by waiting on it. Wait for a permit (`Semaphore::acquire`), which wakes \
@@ -112,12 +149,18 @@ async fn at_most_four_in_flight() {
     } else {
         ""
     };
-    assert_eq!(
+    timeline::assert_eq(
         run.took,
         ms(150),
-        "10 downloads of 50ms, at most 4 at a time, took {:?} of virtual time; expected \
-         ceil(10 / 4) = 3 rounds of 50ms = 150ms{why}",
-        run.took
+        &run.timeline,
+        Some(&run.expected),
+        || {
+            format!(
+                "10 downloads of 50ms, at most 4 at a time, took {:?} of virtual time; expected \
+             ceil(10 / 4) = 3 rounds of 50ms = 150ms{why}",
+                run.took
+            )
+        },
     );
 }
 
@@ -132,18 +175,24 @@ async fn a_free_slot_is_used_at_once() {
         "download_all of 9 urls returned {} pages",
         run.pages.len()
     );
-    assert_peak(9, run.peak, MAX_IN_FLIGHT);
-    assert_eq!(
+    assert_peak(9, &run, MAX_IN_FLIGHT);
+    timeline::assert_eq(
         run.took,
         ms(400),
-        "one 400ms download and eight of 100ms took {:?} of virtual time; with 4 slots, the \
-         quick ones fit beside the slow one and everything is done at 400ms. A download should \
-         start as soon as any slot frees up: are they run in fixed batches of 4 (or with \
-         `buffered`, which waits for the oldest before starting more)? If it is a millisecond \
-         or so late per round, a slot is noticed by polling (a `sleep` in a loop) rather than \
-         by waiting on it: wait for a permit (`Semaphore::acquire`), which wakes you the \
-         moment one is free",
-        run.took
+        &run.timeline,
+        Some(&run.expected),
+        || {
+            format!(
+                "one 400ms download and eight of 100ms took {:?} of virtual time; with 4 slots, the \
+             quick ones fit beside the slow one and everything is done at 400ms. A download \
+             should start as soon as any slot frees up: are they run in fixed batches of 4 (or \
+             with `buffered`, which waits for the oldest before starting more)? If it is a \
+             millisecond or so late per round, a slot is noticed by polling (a `sleep` in a \
+             loop) rather than by waiting on it: wait for a permit (`Semaphore::acquire`), \
+             which wakes you the moment one is free",
+                run.took
+            )
+        },
     );
 }
 
@@ -151,12 +200,10 @@ async fn a_free_slot_is_used_at_once() {
 async fn fewer_than_the_limit_all_run_at_once() {
     let run = run(&[70, 30, 50]).await;
     assert_eq!(run.pages.len(), 3);
-    assert_peak(3, run.peak, 3);
-    assert_eq!(
-        run.took,
-        ms(70),
-        "3 downloads (fewer than the limit) should all run at once and take 70ms"
-    );
+    assert_peak(3, &run, 3);
+    timeline::assert_eq(run.took, ms(70), &run.timeline, Some(&run.expected), || {
+        "3 downloads (fewer than the limit) should all run at once and take 70ms".to_owned()
+    });
 }
 
 #[tokio::test(start_paused = true)]

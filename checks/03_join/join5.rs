@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::{EventLog, watchdog};
 use tokio::time::Instant;
 
@@ -30,6 +31,21 @@ struct Run {
     handled: Vec<(Duration, String)>,
     took: Duration,
     calls: usize,
+    /// Each job, and the moments reports were handled.
+    timeline: Timeline,
+}
+
+/// Every job started at once, its report handled the moment it is done.
+fn expected_timeline(jobs: &[(&str, u64)]) -> Timeline {
+    let expected = Timeline::new();
+    for &(name, d) in jobs {
+        expected.span_at(name, Duration::ZERO, ms(d));
+    }
+    for &(_, d) in jobs {
+        expected.instant_at("handled", ms(d));
+    }
+    expected.end_at(ms(jobs.iter().map(|j| j.1).max().unwrap_or(0)));
+    expected
 }
 
 /// Runs `run_all` over jobs (name, duration in ms) with a runner only the checks know the
@@ -42,6 +58,8 @@ async fn run(jobs: &[(&str, u64)]) -> Run {
     let names: Vec<String> = jobs.iter().map(|&(name, _)| name.to_string()).collect();
     let calls = AtomicUsize::new(0);
     let log = EventLog::new();
+    let recorded = Timeline::new();
+    recorded.declare_instants("handled");
     let start = Instant::now();
     watchdog(
         LIMIT,
@@ -50,17 +68,24 @@ async fn run(jobs: &[(&str, u64)]) -> Run {
             names,
             async |job: String| {
                 calls.fetch_add(1, Ordering::SeqCst);
+                let _span = recorded.span(job.clone());
                 tokio::time::sleep(durations[&job]).await;
                 format!("report on {job}")
             },
-            |report: String| log.record(report),
+            |report: String| {
+                recorded.instant("handled");
+                log.record(report)
+            },
         ),
     )
     .await;
+    let took = start.elapsed();
+    recorded.end_at(took);
     Run {
         handled: log.timed_events(),
-        took: start.elapsed(),
+        took,
         calls: calls.load(Ordering::SeqCst),
+        timeline: recorded,
     }
 }
 
@@ -114,10 +139,10 @@ fn assert_handled(jobs: &[(&str, u64)], run: &Run) {
         ),
         (None, None) => "every job should be reported once, when it finishes".to_string(),
     };
-    assert_eq!(
-        got, &expected,
-        "the reports were handled at {got:?}, expected {expected:?}: {why}"
-    );
+    let wanted = expected_timeline(jobs);
+    timeline::assert_eq(got, &expected, &run.timeline, Some(&wanted), || {
+        format!("the reports were handled at {got:?}, expected {expected:?}: {why}")
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -130,12 +155,13 @@ async fn each_report_is_handled_when_its_job_finishes() {
     ];
     let run = run(&jobs).await;
     assert_handled(&jobs, &run);
-    assert_eq!(
-        run.took,
-        ms(241),
-        "run_all should return when the last job is done, at 241ms; it took {:?}",
-        run.took
-    );
+    let wanted = expected_timeline(&jobs);
+    timeline::assert_eq(run.took, ms(241), &run.timeline, Some(&wanted), || {
+        format!(
+            "run_all should return when the last job is done, at 241ms; it took {:?}",
+            run.took
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -151,13 +177,14 @@ async fn jobs_run_at_the_same_time() {
     let jobs = [("one", 11), ("two", 23), ("three", 37)];
     let run = run(&jobs).await;
     assert_handled(&jobs, &run);
-    assert_eq!(
-        run.took,
-        ms(37),
-        "three jobs of 11, 23 and 37ms took {:?}; run at the same time they take 37ms: are \
-         they awaited one after another?",
-        run.took
-    );
+    let wanted = expected_timeline(&jobs);
+    timeline::assert_eq(run.took, ms(37), &run.timeline, Some(&wanted), || {
+        format!(
+            "three jobs of 11, 23 and 37ms took {:?}; run at the same time they take 37ms: are \
+             they awaited one after another?",
+            run.took
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::{EventLog, watchdog};
 use tokio::time::{Instant, sleep};
 
@@ -39,6 +40,21 @@ struct Run {
     alive_during: usize,
     alive_after: usize,
     pings: usize,
+    /// Each ping, and the moments answers were handled.
+    timeline: Timeline,
+}
+
+/// Every mirror pinged at once, each answer handled the moment it comes.
+fn expected_timeline(spec: &[(&str, u64)]) -> Timeline {
+    let expected = Timeline::new();
+    for &(host, l) in spec {
+        expected.span_at(host, Duration::ZERO, ms(l));
+    }
+    for &(_, l) in spec {
+        expected.instant_at("handled", ms(l));
+    }
+    expected.end_at(ms(spec.iter().map(|m| m.1).max().unwrap_or(0)));
+    expected
 }
 
 /// Runs `ping_all` over mirrors (host, latency in ms); the latencies are known only to the
@@ -52,13 +68,18 @@ async fn run(spec: &[(&str, u64)]) -> Run {
     let pings = Arc::new(AtomicUsize::new(0));
     let mirrors: Vec<String> = spec.iter().map(|&(host, _)| host.to_string()).collect();
     let log = EventLog::new();
+    let recorded = Timeline::new();
+    recorded.declare_instants("handled");
     let start = Instant::now();
     let ping = {
         let pings = Arc::clone(&pings);
+        let recorded = recorded.clone();
         move |host: String| {
             pings.fetch_add(1, Ordering::SeqCst);
             let latency = Arc::clone(&latency);
+            let recorded = recorded.clone();
             async move {
+                let _span = recorded.span(host.clone());
                 let l = latency[&host];
                 sleep(l).await;
                 // The reply is read a scheduler turn after the timer fires.
@@ -70,7 +91,11 @@ async fn run(spec: &[(&str, u64)]) -> Run {
     let (took, alive_during) = watchdog(LIMIT, "ping_all", async {
         tokio::join!(
             async {
-                ping_all(mirrors, ping, |line: String| log.record(line)).await;
+                ping_all(mirrors, ping, |line: String| {
+                    recorded.instant("handled");
+                    log.record(line)
+                })
+                .await;
                 start.elapsed()
             },
             async {
@@ -90,6 +115,10 @@ async fn run(spec: &[(&str, u64)]) -> Run {
             .metrics()
             .num_alive_tasks(),
         pings: pings.load(Ordering::SeqCst),
+        timeline: {
+            recorded.end_at(took);
+            recorded
+        },
     }
 }
 
@@ -139,10 +168,10 @@ fn assert_answers(spec: &[(&str, u64)], run: &Run) {
          `ping` returned"
             .to_string()
     };
-    assert_eq!(
-        got, &expected,
-        "the answers were handled at {got:?}, expected {expected:?}: {why}"
-    );
+    let wanted = expected_timeline(spec);
+    timeline::assert_eq(got, &expected, &run.timeline, Some(&wanted), || {
+        format!("the answers were handled at {got:?}, expected {expected:?}: {why}")
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -155,12 +184,13 @@ async fn answers_are_handled_as_they_arrive() {
     ];
     let run = run(&spec).await;
     assert_answers(&spec, &run);
-    assert_eq!(
-        run.took,
-        ms(411),
-        "ping_all should return when the slowest mirror has answered (411ms); it took {:?}",
-        run.took
-    );
+    let wanted = expected_timeline(&spec);
+    timeline::assert_eq(run.took, ms(411), &run.timeline, Some(&wanted), || {
+        format!(
+            "ping_all should return when the slowest mirror has answered (411ms); it took {:?}",
+            run.took
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]

@@ -25,6 +25,7 @@ use std::sync::atomic::Ordering;
 use std::task::Poll;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::time::Instant;
 use tokio_test::task;
 
@@ -81,6 +82,39 @@ fn expected_price(item: &str) -> u32 {
     item.bytes().map(u32::from).sum::<u32>() * 3 % 1000
 }
 
+/// The race as it ran and as it should have: the call, the moment the server's reply is due
+/// (if it ever is) and the deadline.
+fn race(reply: Option<Duration>, patience: Duration, took: Duration) -> (Timeline, Timeline) {
+    let due = reply.map_or(patience, |reply| reply.min(patience));
+    let (recorded, expected) = (Timeline::new(), Timeline::new());
+    for (run, end) in [(&recorded, took), (&expected, due)] {
+        run.span_at("price_within", Duration::ZERO, end);
+        if let Some(reply) = reply {
+            run.instant_at("reply due", reply);
+        }
+        run.instant_at("deadline", patience);
+        run.end_at(end);
+    }
+    (recorded, expected)
+}
+
+/// `assert_eq!` of (result, time taken): a wrong result fails plainly, a right result at the
+/// wrong time shows the race.
+#[track_caller]
+fn assert_race(
+    got: (Result<u32, ()>, Duration),
+    want: (Result<u32, ()>, Duration),
+    reply: Option<Duration>,
+    patience: Duration,
+    message: impl FnOnce() -> String,
+) {
+    if got.0 != want.0 {
+        assert_eq!(got, want, "{}", message());
+    }
+    let (recorded, expected) = race(reply, patience, got.1);
+    timeline::assert_eq(got, want, &recorded, Some(&expected), message);
+}
+
 /// Why `price_within` finished at `took` instead of at `due`.
 fn why_late(took: Duration, due: Duration, what: &str) -> String {
     if took > due {
@@ -100,33 +134,40 @@ async fn a_quick_answer_comes_back_at_once() {
         "a server answering in 37ms, with a patience of 121ms, gave {result:?}; expected the \
          server's price"
     );
+    let (recorded, expected) = race(Some(ms(37)), ms(121), took);
     if took == ms(121) {
-        panic!(
-            "price_within returned after {took:?} of virtual time, at the deadline, although the \
-             server answered at 37ms. Does it wait for the timer even after the answer came? \
-             (`join!` waits for both; `select!` finishes with the first branch that is ready)"
+        timeline::fail(
+            format_args!(
+                "price_within returned after {took:?} of virtual time, at the deadline, although \
+                 the server answered at 37ms. Does it wait for the timer even after the answer \
+                 came? (`join!` waits for both; `select!` finishes with the first branch that is \
+                 ready)"
+            ),
+            &recorded,
+            Some(&expected),
         );
     }
-    assert_eq!(
-        took,
-        ms(37),
-        "price_within returned after {took:?} of virtual time; the server answered at 37ms, so \
-         it should return at 37ms: {}",
-        why_late(took, ms(37), "the answer came")
-    );
+    timeline::assert_eq(took, ms(37), &recorded, Some(&expected), || {
+        format!(
+            "price_within returned after {took:?} of virtual time; the server answered at 37ms, \
+             so it should return at 37ms: {}",
+            why_late(took, ms(37), "the answer came")
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_answer_just_before_the_deadline_is_kept() {
     let server = PriceServer::new(Some(ms(99)));
     let (result, took) = ask(&server, "hammock", ms(100)).await;
-    assert_eq!(
-        (result, took),
-        (Ok(expected_price("hammock")), ms(99)),
-        "a server answering in 99ms, with a patience of 100ms, gave {result:?} after {took:?} \
-         of virtual time; expected the price, at 99ms. {}",
-        why_late(took, ms(99), "the answer came")
-    );
+    let want = (Ok(expected_price("hammock")), ms(99));
+    assert_race((result, took), want, Some(ms(99)), ms(100), || {
+        format!(
+            "a server answering in 99ms, with a patience of 100ms, gave {result:?} after \
+             {took:?} of virtual time; expected the price, at 99ms. {}",
+            why_late(took, ms(99), "the answer came")
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -139,13 +180,14 @@ async fn a_slow_server_is_given_up_on_at_the_deadline() {
         "a server answering in 900ms, with a patience of 241ms, gave {result:?}; expected \
          Err(TimedOut), not a made-up price"
     );
-    assert_eq!(
-        took,
-        ms(241),
-        "price_within gave up after {took:?} of virtual time; with a patience of 241ms it \
-         should give up at exactly 241ms: {}",
-        why_late(took, ms(241), "the deadline")
-    );
+    let (recorded, expected) = race(Some(ms(900)), ms(241), took);
+    timeline::assert_eq(took, ms(241), &recorded, Some(&expected), || {
+        format!(
+            "price_within gave up after {took:?} of virtual time; with a patience of 241ms it \
+             should give up at exactly 241ms: {}",
+            why_late(took, ms(241), "the deadline")
+        )
+    });
     let working = server.working.load(Ordering::SeqCst);
     assert_eq!(
         working, 0,
@@ -158,13 +200,13 @@ async fn a_slow_server_is_given_up_on_at_the_deadline() {
 async fn a_silent_server_is_given_up_on_at_the_deadline() {
     let server = PriceServer::new(None);
     let (result, took) = ask(&server, "kettle", ms(77)).await;
-    assert_eq!(
-        (result, took),
-        (Err(()), ms(77)),
-        "a server that never answers, with a patience of 77ms, gave {result:?} after {took:?} \
-         of virtual time; expected Err(TimedOut) at exactly 77ms. {}",
-        why_late(took, ms(77), "the deadline")
-    );
+    assert_race((result, took), (Err(()), ms(77)), None, ms(77), || {
+        format!(
+            "a server that never answers, with a patience of 77ms, gave {result:?} after \
+             {took:?} of virtual time; expected Err(TimedOut) at exactly 77ms. {}",
+            why_late(took, ms(77), "the deadline")
+        )
+    });
 }
 
 // Polls price_within by hand: until the deadline the request is in progress; at the deadline

@@ -21,6 +21,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep};
 
@@ -92,6 +93,32 @@ async fn collect(votes: &mut mpsc::Receiver<String>, window: Duration) -> (Vec<S
     (got, took)
 }
 
+/// The poll as it ran and as it should have: the call, the votes cast (`count` of them, one
+/// every `every`; the checks' own voter), and the deadline.
+fn poll_timelines(
+    every: Duration,
+    count: usize,
+    window: Duration,
+    took: Duration,
+    due: Duration,
+) -> (Timeline, Timeline) {
+    let (recorded, expected) = (Timeline::new(), Timeline::new());
+    let horizon = took.max(due);
+    for (run, end) in [(&recorded, took), (&expected, due)] {
+        run.span_at("collect_votes", Duration::ZERO, end);
+        for i in 0..count.min(1000) {
+            let at = every * i as u32;
+            if at > horizon {
+                break;
+            }
+            run.instant_at("vote cast", at);
+        }
+        run.instant_at("deadline", window);
+        run.end_at(end);
+    }
+    (recorded, expected)
+}
+
 /// Why the poll closed at `took` instead of at `window`.
 fn why(took: Duration, window: Duration) -> &'static str {
     if took > window {
@@ -111,14 +138,15 @@ async fn the_poll_closes_at_the_deadline_while_votes_keep_coming() {
     // Votes at 0, 30, 60, ... 1170ms; the window is 250ms.
     let mut votes = voter("ana", 40, ms(30), false);
     let (got, took) = collect(&mut votes, ms(250)).await;
-    assert_eq!(
-        took,
-        ms(250),
-        "collect_votes with a 250ms window returned after {took:?} of virtual time, with {} \
-         votes, while a vote came every 30ms; the poll should close at exactly 250ms. {}",
-        got.len(),
-        why(took, ms(250))
-    );
+    let (recorded, expected) = poll_timelines(ms(30), 40, ms(250), took, ms(250));
+    timeline::assert_eq(took, ms(250), &recorded, Some(&expected), || {
+        format!(
+            "collect_votes with a 250ms window returned after {took:?} of virtual time, with {} \
+             votes, while a vote came every 30ms; the poll should close at exactly 250ms. {}",
+            got.len(),
+            why(took, ms(250))
+        )
+    });
     assert_eq!(
         got,
         names("ana", 9),
@@ -131,13 +159,26 @@ async fn the_poll_closes_at_the_deadline_while_votes_keep_coming() {
 async fn the_poll_closes_even_if_voting_never_stops() {
     let mut votes = voter("ben", usize::MAX, ms(40), true);
     let (got, took) = collect(&mut votes, ms(130)).await;
-    assert_eq!(
+    let (recorded, expected) = poll_timelines(ms(40), usize::MAX, ms(130), took, ms(130));
+    let message = || {
+        format!(
+            "with a vote every 40ms and a 130ms window, collect_votes returned {} votes after \
+             {took:?} of virtual time; expected the 4 votes cast at 0, 40, 80 and 120ms, at \
+             130ms. {}",
+            got.len(),
+            why(took, ms(130))
+        )
+    };
+    // A wrong count at the right time is a wrong value: no picture for it.
+    if took == ms(130) {
+        assert_eq!((got.len(), took), (4, ms(130)), "{}", message());
+    }
+    timeline::assert_eq(
         (got.len(), took),
         (4, ms(130)),
-        "with a vote every 40ms and a 130ms window, collect_votes returned {} votes after {took:?} \
-         of virtual time; expected the 4 votes cast at 0, 40, 80 and 120ms, at 130ms. {}",
-        got.len(),
-        why(took, ms(130))
+        &recorded,
+        Some(&expected),
+        message,
     );
 }
 
@@ -162,12 +203,13 @@ async fn the_poll_ends_early_when_every_voter_has_gone() {
         names("cy", 3),
         "collect_votes returned {got:?}; expected the three votes"
     );
-    assert_eq!(
-        took,
-        ms(50),
-        "the only voter left at 50ms, but collect_votes returned after {took:?} of virtual time; \
-         when the channel closes (recv gives None) the poll is over at once"
-    );
+    let (recorded, expected) = poll_timelines(ms(25), 3, ms(400), took, ms(50));
+    timeline::assert_eq(took, ms(50), &recorded, Some(&expected), || {
+        format!(
+            "the only voter left at 50ms, but collect_votes returned after {took:?} of virtual \
+             time; when the channel closes (recv gives None) the poll is over at once"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]

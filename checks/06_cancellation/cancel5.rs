@@ -18,6 +18,7 @@ use super::{Server, TimedOut, fetch_all};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::time::Instant;
 
 fn ms(n: u64) -> Duration {
@@ -31,13 +32,29 @@ fn page(url: &str) -> Result<String, ()> {
 async fn fetch(
     pages: &[(&str, u64)],
     patience: u64,
-) -> (Server, Vec<Result<String, ()>>, Duration) {
+) -> (Server, Vec<Result<String, ()>>, Duration, Timeline) {
     let server = Server::new(pages);
     let urls: Vec<&str> = pages.iter().map(|&(url, _)| url).collect();
     let start = Instant::now();
+    // The server counts the requests it starts and answers; after each poll of `fetch_all`
+    // the checks note when those counts went up.
+    let recorded = Timeline::new();
+    recorded.declare_instants("started");
+    recorded.declare_instants("answered");
+    let mut seen = (0, 0);
     let results = tokio::time::timeout(
         Duration::from_secs(10),
-        fetch_all(&server, &urls, ms(patience)),
+        timeline::observe(fetch_all(&server, &urls, ms(patience)), || {
+            let started = server.started.load(Ordering::SeqCst);
+            let answered = server.answered.load(Ordering::SeqCst);
+            for _ in seen.0..started {
+                recorded.instant("started");
+            }
+            for _ in seen.1..answered {
+                recorded.instant("answered");
+            }
+            seen = (started, answered);
+        }),
     )
     .await
     .expect("fetch_all had not returned after 10s of virtual time");
@@ -47,7 +64,31 @@ async fn fetch(
         .map(|r| r.map_err(|_: TimedOut| ()))
         .collect();
     let took = start.elapsed();
-    (server, results, took)
+    recorded.span_at("fetch_all", Duration::ZERO, took);
+    recorded.end_at(took);
+    (server, results, took, recorded)
+}
+
+/// Every request started at once, each answered at its latency unless that is past the
+/// patience, and the batch done when the last request is answered or given up on.
+fn expected_timeline(pages: &[(&str, u64)], patience: u64) -> Timeline {
+    let expected = Timeline::new();
+    let end = ms(pages
+        .iter()
+        .map(|&(_, l)| l.min(patience))
+        .max()
+        .unwrap_or(0));
+    for _ in pages {
+        expected.instant_at("started", Duration::ZERO);
+    }
+    for &(_, l) in pages {
+        if l < patience {
+            expected.instant_at("answered", ms(l));
+        }
+    }
+    expected.span_at("fetch_all", Duration::ZERO, end);
+    expected.end_at(end);
+    expected
 }
 
 /// Names the batch timeout only when the results show it: every request failed together.
@@ -77,7 +118,7 @@ fn took_hint(took: Duration, pages: &[(&str, u64)], patience: u64) -> &'static s
 #[tokio::test(start_paused = true)]
 async fn a_slow_request_in_the_middle_fails_alone() {
     let pages = [("/cart", 30), ("/recommendations", 500), ("/stock", 80)];
-    let (server, results, took) = fetch(&pages, 200).await;
+    let (server, results, took, recorded) = fetch(&pages, 200).await;
     assert_eq!(
         results,
         [page("/cart"), Err(()), page("/stock")],
@@ -85,13 +126,14 @@ async fn a_slow_request_in_the_middle_fails_alone() {
          {results:?}; expected only the 500ms request to time out, and the other two pages. {}",
         why_wrong(&results)
     );
-    assert_eq!(
-        took,
-        ms(200),
-        "fetch_all took {took:?} of virtual time; with the requests running at the same time and \
-         a patience of 200ms, it should take 200ms.{}",
-        took_hint(took, &pages, 200)
-    );
+    let expected = expected_timeline(&pages, 200);
+    timeline::assert_eq(took, ms(200), &recorded, Some(&expected), || {
+        format!(
+            "fetch_all took {took:?} of virtual time; with the requests running at the same time \
+             and a patience of 200ms, it should take 200ms.{}",
+            took_hint(took, &pages, 200)
+        )
+    });
     let started = server.started.load(Ordering::SeqCst);
     let answered = server.answered.load(Ordering::SeqCst);
     assert_eq!(
@@ -105,7 +147,7 @@ async fn a_slow_request_in_the_middle_fails_alone() {
 #[tokio::test(start_paused = true)]
 async fn when_all_are_quick_all_pages_arrive() {
     let pages = [("/a", 10), ("/b", 60), ("/c", 45), ("/d", 20)];
-    let (_, results, took) = fetch(&pages, 75).await;
+    let (_, results, took, recorded) = fetch(&pages, 75).await;
     assert_eq!(
         results,
         [page("/a"), page("/b"), page("/c"), page("/d")],
@@ -113,13 +155,14 @@ async fn when_all_are_quick_all_pages_arrive() {
          page, in the order of the urls. {}",
         why_wrong(&results)
     );
-    assert_eq!(
-        took,
-        ms(60),
-        "four requests of at most 60ms, run at the same time, took {took:?} of virtual time; \
-         expected 60ms.{}",
-        took_hint(took, &pages, 75)
-    );
+    let expected = expected_timeline(&pages, 75);
+    timeline::assert_eq(took, ms(60), &recorded, Some(&expected), || {
+        format!(
+            "four requests of at most 60ms, run at the same time, took {took:?} of virtual time; \
+             expected 60ms.{}",
+            took_hint(took, &pages, 75)
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -132,7 +175,7 @@ async fn each_slow_request_fails_on_its_own() {
         ("/5", 700),
         ("/6", 119),
     ];
-    let (server, results, took) = fetch(&pages, 120).await;
+    let (server, results, took, recorded) = fetch(&pages, 120).await;
     assert_eq!(
         results,
         [
@@ -148,12 +191,13 @@ async fn each_slow_request_fails_on_its_own() {
          to give their pages. {}",
         why_wrong(&results)
     );
-    assert_eq!(
-        took,
-        ms(120),
-        "fetch_all took {took:?} of virtual time; expected 120ms, the patience.{}",
-        took_hint(took, &pages, 120)
-    );
+    let expected = expected_timeline(&pages, 120);
+    timeline::assert_eq(took, ms(120), &recorded, Some(&expected), || {
+        format!(
+            "fetch_all took {took:?} of virtual time; expected 120ms, the patience.{}",
+            took_hint(took, &pages, 120)
+        )
+    });
     let answered = server.answered.load(Ordering::SeqCst);
     assert_eq!(
         answered, 3,
@@ -165,7 +209,7 @@ async fn each_slow_request_fails_on_its_own() {
 #[tokio::test(start_paused = true)]
 async fn when_all_are_slow_all_fail_at_the_patience() {
     let pages = [("/x", 400), ("/y", 250)];
-    let (_, results, took) = fetch(&pages, 90).await;
+    let (_, results, took, _) = fetch(&pages, 90).await;
     assert_eq!(
         (&results[..], took),
         (&[Err(()), Err(())][..], ms(90)),

@@ -22,6 +22,7 @@ use super::{Kettle, STEP_PAUSE, heat_up};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::{Heartbeat, watchdog};
 use tokio::time::Instant;
 
@@ -35,40 +36,58 @@ fn ms(n: u64) -> Duration {
 /// current-thread runtime, and checks that the heartbeat kept beating.
 async fn heat_beside_a_heartbeat(steps: u32) {
     let kettle = Kettle::default();
-    let heartbeat = Heartbeat::start(ms(20));
+    let recorded = Timeline::new();
+    let heartbeat = Heartbeat::recording(ms(20), &recorded, "heartbeat");
     let start = Instant::now();
+    let span = recorded.span("heat_up");
     watchdog(
         LIMIT,
         "heat_up",
         no_block_in_place("heat_up", heat_up(&kettle, steps)),
     )
     .await;
+    span.end();
     let took = start.elapsed();
     let beats = heartbeat.beats();
+    recorded.end_at(took);
 
     let expected_took = STEP_PAUSE * steps;
     let expected_beats = (expected_took.as_millis() / 20) as usize;
+    // The heartbeat beside a heat_up that pauses without blocking.
+    let expected = Timeline::new();
+    expected.span_at("heat_up", Duration::ZERO, expected_took);
+    for beat in 1..=expected_beats as u32 {
+        expected.instant_at("heartbeat", ms(20) * beat);
+    }
+    expected.end_at(expected_took);
     if beats == 0 && took.is_zero() {
-        panic!(
-            "while heat_up({steps}) ran, a heartbeat task ticking every 20ms on the same thread \
+        timeline::fail(
+            format_args!(
+                "while heat_up({steps}) ran, a heartbeat task ticking every 20ms on the same thread \
              beat 0 times, and tokio's clock did not move at all; expected {expected_beats} beats \
              in {expected_took:?}. The pauses were not Tokio sleeps: `std::thread::sleep` blocks \
              the thread it runs on, and on the runtime's thread no other task can run until it \
              returns (raising a timeout somewhere else does not change that). Pause with \
              `tokio::time::sleep(STEP_PAUSE).await`"
+            ),
+            &recorded,
+            Some(&expected),
         );
     }
-    assert_eq!(
-        took, expected_took,
-        "heat_up({steps}) took {took:?} of virtual time; with a pause of {STEP_PAUSE:?} after each \
-         step it should take {expected_took:?}. Is each pause a `tokio::time::sleep` that is \
-         awaited?"
-    );
-    assert_eq!(
-        beats, expected_beats,
-        "while heat_up({steps}) ran for {took:?}, a heartbeat ticking every 20ms beat {beats} \
-         times; expected {expected_beats}: the thread should be free during every pause"
-    );
+    timeline::assert_eq(took, expected_took, &recorded, Some(&expected), || {
+        format!(
+            "heat_up({steps}) took {took:?} of virtual time; with a pause of {STEP_PAUSE:?} \
+             after each step it should take {expected_took:?}. Is each pause a \
+             `tokio::time::sleep` that is awaited?"
+        )
+    });
+    timeline::assert_eq(beats, expected_beats, &recorded, Some(&expected), || {
+        format!(
+            "while heat_up({steps}) ran for {took:?}, a heartbeat ticking every 20ms beat \
+             {beats} times; expected {expected_beats}: the thread should be free during every \
+             pause"
+        )
+    });
     let degrees: u32 = kettle.temperature.load(Ordering::SeqCst);
     assert_eq!(
         degrees,

@@ -24,6 +24,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use futures::FutureExt;
 use tokio::time::Instant;
@@ -165,10 +166,26 @@ fn assert_on_the_beat(period: u64, work: &[u64], run: &Run) {
     } else {
         "it is early: did something skip the wait for the beat?".to_string()
     };
-    panic!(
-        "with a period of {period}ms and readings that take {work:?} ms, reading {i} started \
-         at {got:?} of virtual time; expected {want:?}: {why}. (Readings started at {:?}.)",
-        run.starts
+    // The readings as they ran and as they should have, with the beats they keep.
+    let (recorded, wanted) = (Timeline::new(), Timeline::new());
+    for (k, (&start, &end)) in run.starts.iter().zip(&run.ends).enumerate() {
+        recorded.span_at("reading", start, end);
+        wanted.span_at("reading", expected[k], expected[k] + ms(work[k]));
+    }
+    for k in 0..work.len() as u64 {
+        wanted.instant_at("beat", ms(period * k));
+    }
+    recorded.end_at(run.returned);
+    wanted.end_at(expected[work.len() - 1] + ms(work[work.len() - 1]));
+    timeline::fail(
+        format!(
+            "with a period of {period}ms and readings that take {work:?} ms, reading {i} \
+             started at {got:?} of virtual time; expected {want:?}: {why}. (Readings started at \
+             {:?}.)",
+            run.starts
+        ),
+        &recorded,
+        Some(&wanted),
     );
 }
 

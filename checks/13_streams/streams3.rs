@@ -16,6 +16,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::Instant;
 
@@ -80,6 +81,25 @@ where
     });
     watchdog(LIMIT, "the photos", f(photos, callback)).await;
     log.lock().unwrap().clone()
+}
+
+/// Each photo's moment as it happened and as expected, one row per photo, in id order.
+fn timelines(got: &[(u32, u64)], expected: &[(u32, u64)]) -> (Timeline, Timeline) {
+    let mut ids: Vec<u32> = expected.iter().chain(got).map(|&(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    let (recorded, wanted) = (Timeline::new(), Timeline::new());
+    for (run, moments) in [(&recorded, got), (&wanted, expected)] {
+        for id in &ids {
+            run.declare_instants(&format!("photo {id}"));
+        }
+        for &(id, at) in moments {
+            run.instant_at(&format!("photo {id}"), Duration::from_millis(at));
+        }
+        let end = moments.iter().map(|&(_, at)| at).max().unwrap_or(0);
+        run.end_at(Duration::from_millis(end));
+    }
+    (recorded, wanted)
 }
 
 fn as_ids(timeline: &[(usize, u64)], ms_per_megapixel: u64) -> Vec<(u32, u64)> {
@@ -161,13 +181,16 @@ async fn the_gallery_shows_thumbnails_in_order_as_soon_as_they_may() {
     })
     .await;
     let expected = as_ids(&buffered_timeline(&megapixels, AT_ONCE), 10);
-    assert!(
-        shown == expected,
-        "show_gallery of photos of {megapixels:?} megapixels (10ms per megapixel to \
-         render, 3 at a time) showed (photo, ms) {shown:?}; expected {expected:?}: in the order of the \
-         photos, each the moment it and every one before it are ready. What happened: {}",
-        recognise(&shown, &megapixels, 10, Purpose::Gallery)
-    );
+    let (recorded, wanted) = timelines(&shown, &expected);
+    timeline::assert(shown == expected, &recorded, Some(&wanted), || {
+        format!(
+            "show_gallery of photos of {megapixels:?} megapixels (10ms per megapixel to render, \
+             3 at a time) showed (photo, ms) {shown:?}; expected {expected:?}: in the order of \
+             the photos, each the moment it and every one before it are ready. What happened: \
+             {}",
+            recognise(&shown, &megapixels, 10, Purpose::Gallery)
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -175,13 +198,15 @@ async fn each_upload_is_reported_the_moment_it_finishes() {
     let megapixels = [8, 3, 6, 2, 9, 4, 1];
     let reported = record(&megapixels, upload_all).await;
     let expected = as_ids(&unordered_timeline(&megapixels, AT_ONCE), 20);
-    assert!(
-        reported == expected,
-        "upload_all of photos of {megapixels:?} megapixels (20ms per megapixel to \
-         upload, 3 at a time) reported (photo, ms) {reported:?}; expected {expected:?}: each upload the \
-         moment it finishes, with the next one started in its slot. What happened: {}",
-        recognise(&reported, &megapixels, 20, Purpose::Progress)
-    );
+    let (recorded, wanted) = timelines(&reported, &expected);
+    timeline::assert(reported == expected, &recorded, Some(&wanted), || {
+        format!(
+            "upload_all of photos of {megapixels:?} megapixels (20ms per megapixel to upload, 3 \
+             at a time) reported (photo, ms) {reported:?}; expected {expected:?}: each upload \
+             the moment it finishes, with the next one started in its slot. What happened: {}",
+            recognise(&reported, &megapixels, 20, Purpose::Progress)
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]

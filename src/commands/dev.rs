@@ -153,7 +153,7 @@ fn expectation(fix: &Variation, root: &Path) -> Result<Expectation> {
 }
 
 fn failure_text(outcome: &Outcome) -> String {
-    console::strip_ansi_codes(&outcome.render("")).into_owned()
+    console::strip_ansi_codes(&outcome.render("", 100)).into_owned()
 }
 
 pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCode> {

@@ -41,7 +41,11 @@ async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCod
     let outcome = check(&session.wb, &ex, &ex.harness_bin(Variant::Exercise)).await?;
     print!(
         "{}",
-        term::fit_stdout(&outcome.render_with(&ex.path().display().to_string(), &ex.advice))
+        term::fit_stdout(&outcome.render_with(
+            &ex.path().display().to_string(),
+            term::width(),
+            &ex.advice,
+        ))
     );
     let passed = outcome.is_passed();
     let revealed = record_verdict(&session.wb, &mut session.state, &ex, passed);

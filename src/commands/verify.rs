@@ -61,7 +61,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         let shown = ex.path().display().to_string();
         print!(
             "{}",
-            term::fit_stdout(&outcome.render_with(&shown, &ex.advice))
+            term::fit_stdout(&outcome.render_with(&shown, term::width(), &ex.advice))
         );
     }
     Ok(ExitCode::FAILURE)

@@ -178,6 +178,14 @@ fn json_report(report: &Report) -> Value {
             "max_points": ex.max_points,
             "duration_ms": ex.duration.as_millis() as u64,
             "message": ex.message,
+            "timelines": ex.timelines.iter().map(|(check, timeline)| {
+                let mut value = json!({ "check": check });
+                value["recorded"] = json!(timeline.recorded);
+                if let Some(expected) = &timeline.expected {
+                    value["expected"] = json!(expected);
+                }
+                value
+            }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }

@@ -147,7 +147,7 @@ impl ExerciseScreen<'_> {
             term::bold("asynclings ·"),
             term::bold(&self.ex.name)
         );
-        let body = term::wrap(self.body().trim_end_matches('\n'), width);
+        let body = term::wrap(self.body(width).trim_end_matches('\n'), width);
         let mut bottom = Vec::new();
         if let Some(message) = self.message {
             bottom.push(String::new());
@@ -180,7 +180,7 @@ impl ExerciseScreen<'_> {
     }
 
     /// The part that scrolls: welcome, notices, the verdict, what to do next, the hints.
-    fn body(&self) -> String {
+    fn body(&self, width: usize) -> String {
         let ex = self.ex;
         let path = ex.path().display().to_string();
         let mut out = String::new();
@@ -196,7 +196,7 @@ impl ExerciseScreen<'_> {
         match self.verdict {
             Verdict::Checking => out += &format!("Checking `{path}`…\n"),
             Verdict::Done(outcome) => {
-                out += &outcome.render_with(&path, &ex.advice);
+                out += &outcome.render_with(&path, width, &ex.advice);
                 if outcome.is_passed() {
                     // An exercise that passes as shipped (intro1) has nothing to compare yet.
                     out += &if ex.skip_check_unsolved {
@@ -422,12 +422,28 @@ mod tests {
             (
                 "checks_failed",
                 Verdict::Done(Outcome::ChecksFailed(ChecksFailed {
-                    failures: vec![CheckFailure {
-                        name: "the_page_takes_as_long_as_the_slowest_request".to_owned(),
-                        message: "load_page took 420ms of virtual time with requests of 110ms, \
-                                  90ms and 220ms: are they awaited one after another? Joined, \
-                                  the page takes as long as the slowest, 220ms."
-                            .to_owned(),
+                    failures: vec![{
+                        // As the support library sends it: the learner's run and the expected.
+                        let (message, timeline) = crate::timeline::extract(concat!(
+                            "load_page took 420ms of virtual time with requests of 110ms, 90ms ",
+                            "and 220ms: are they awaited one after another? Joined, the page ",
+                            "takes as long as the slowest, 220ms.\n",
+                            "asynclings-timeline v1 {\"recorded\":{\"rows\":[",
+                            "{\"label\":\"profile\",\"kind\":\"spans\",\"spans\":[[0,110000]]},",
+                            "{\"label\":\"orders\",\"kind\":\"spans\",\"spans\":[[110000,200000]]},",
+                            "{\"label\":\"news\",\"kind\":\"spans\",\"spans\":[[200000,420000]]}",
+                            "],\"end_us\":420000},\"expected\":{\"rows\":[",
+                            "{\"label\":\"profile\",\"kind\":\"spans\",\"spans\":[[0,110000]]},",
+                            "{\"label\":\"orders\",\"kind\":\"spans\",\"spans\":[[0,90000]]},",
+                            "{\"label\":\"news\",\"kind\":\"spans\",\"spans\":[[0,220000]]}",
+                            "],\"end_us\":220000}}"
+                        ));
+                        assert!(timeline.is_some(), "the sample timeline reads");
+                        CheckFailure {
+                            name: "the_page_takes_as_long_as_the_slowest_request".to_owned(),
+                            message,
+                            timeline,
+                        }
                     }],
                     n_checks: 4,
                     warnings: Vec::new(),

@@ -406,3 +406,45 @@ fn a_check_module_of_the_students_own_is_not_a_pass() {
     );
     assert_eq!(report["score"], 0);
 }
+
+/// A check that fails with a timeline, in the shape `asynclings_support::timeline` writes.
+const TIMELINE_FAIL1: &str = r#"use super::double;
+
+#[test]
+fn doubles_in_time() {
+    let got = double(21);
+    if got != 42 {
+        panic!(
+            "double(21) returned {got} too late\n{}",
+            concat!(
+                "asynclings-timeline v1 {\"recorded\":{\"rows\":[",
+                "{\"label\":\"double\",\"kind\":\"spans\",\"spans\":[[0,50000]]}",
+                "],\"end_us\":50000},\"expected\":{\"rows\":[",
+                "{\"label\":\"double\",\"kind\":\"spans\",\"spans\":[[0,20000]]}",
+                "],\"end_us\":20000}}"
+            )
+        );
+    }
+}
+"#;
+
+#[test]
+fn a_timeline_is_structured_in_json_and_drawn_in_text() {
+    let wb = Workbook::fixture("basic");
+    wb.write("checks/a/fail1.rs", TIMELINE_FAIL1);
+    let report = grade_json(&wb, &["--format", "json", "--only", "fail1"]);
+    let ex = &report["exercises"][0];
+    assert_eq!(ex["status"], "checks_failed");
+    let timelines = ex["timelines"].as_array().unwrap();
+    assert_eq!(timelines.len(), 1, "{ex:#}");
+    assert_eq!(timelines[0]["check"], "doubles_in_time");
+    assert_eq!(timelines[0]["recorded"]["end_us"], 50_000);
+    assert_eq!(
+        timelines[0]["expected"]["rows"][0]["spans"][0],
+        serde_json::json!([0, 20_000])
+    );
+    let message = ex["message"].as_str().unwrap();
+    assert!(message.contains("your run: 50ms"), "{message}");
+    assert!(message.contains("ends at 50ms; expected 20ms"), "{message}");
+    assert!(!message.contains("asynclings-timeline"), "{message}");
+}

@@ -411,3 +411,63 @@ fn a_damaged_progress_file_is_reported_on_the_watch_screen() {
         "{screen}"
     );
 }
+
+/// A check's failure that carries a timeline, in the shape `asynclings_support::timeline`
+/// writes it: two requests awaited one after another, and the expected run.
+const TIMELINE_CHECK: &str = r#"use super::value;
+
+#[test]
+fn value_is_two() {
+    let got = value();
+    if got != 2 {
+        panic!(
+            "value() returned {got}, expected 2: awaited one after another?\n{}",
+            concat!(
+                "asynclings-timeline v1 {\"recorded\":{\"rows\":[",
+                "{\"label\":\"profile\",\"kind\":\"spans\",\"spans\":[[0,93000]]},",
+                "{\"label\":\"orders\",\"kind\":\"spans\",\"spans\":[[93000,114000]]}",
+                "],\"end_us\":114000},\"expected\":{\"rows\":[",
+                "{\"label\":\"profile\",\"kind\":\"spans\",\"spans\":[[0,93000]]},",
+                "{\"label\":\"orders\",\"kind\":\"spans\",\"spans\":[[0,21000]]}",
+                "],\"end_us\":93000}}"
+            )
+        );
+    }
+}
+"#;
+
+#[test]
+fn a_failing_check_shows_its_timeline_drawn_to_the_terminal() {
+    let wb = Workbook::fixture("watch");
+    wb.write("checks/w/slow1.rs", TIMELINE_CHECK);
+    let log = wb.path().join("watch.log");
+    let Some(tmux) = Tmux::start_sized(&wb, "", &log, 60, 40) else {
+        return;
+    };
+    let screen = tmux.wait_for("✗ Checks failed");
+    assert!(
+        screen.contains("value() returned 0, expected 2"),
+        "{screen}"
+    );
+    assert!(!screen.contains("asynclings-timeline"), "{screen}");
+    for line in [
+        "    your run: 114ms",
+        "    profile ████",
+        "    expected: 93ms",
+        "    orders  ▒▒▒",
+        "orders starts at 93ms; expected 0ms",
+        "ends at 114ms; expected 93ms",
+    ] {
+        assert!(
+            screen.contains(line),
+            "no {line:?} on the screen:\n{screen}"
+        );
+    }
+    // Every line of the picture fits in 60 columns: nothing wrapped.
+    let axis = screen.lines().find(|l| l.contains('└')).unwrap();
+    assert!(
+        axis.chars().count() <= 60 && axis.trim_end().ends_with('─'),
+        "{screen}"
+    );
+    tmux.keys("q");
+}
