@@ -20,6 +20,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::fs_util::write_atomically;
+use crate::{out, outln};
 
 pub use roster::Roster;
 
@@ -765,13 +766,13 @@ pub fn class_report(cwd: &Path, options: Options) -> Result<ExitCode> {
     let grades = out_dir.join("grades.csv");
     write_atomically(&page, html::page(&class).as_bytes())?;
     write_atomically(&grades, csv::grades(&class).as_bytes())?;
-    print!("{}", summary(&class));
-    println!(
+    out!("{}", summary(&class))?;
+    outln!(
         "Written: `{}` and `{}`, in {:.2}s.",
         page.display(),
         grades.display(),
         started.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,6 +10,7 @@ pub mod run;
 pub mod verify;
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 
@@ -96,5 +97,45 @@ pub fn record_verdict(
         )),
         Ok(None) => None,
         Err(err) => Some(format!("(could not write the solution: {err:#})")),
+    }
+}
+
+/// What to say when every exercise is done.
+pub fn finished(wb: &Workbook, state: &State) -> String {
+    let mut out = String::new();
+    if let Some(message) = &wb.final_message {
+        out += &format!("{message}\n\n");
+    }
+    out += &format!(
+        "{} all {} exercises done, with {} hints, in {}.\n",
+        term::green("Summary:"),
+        wb.exercises.len(),
+        state.total_hints_used(),
+        human_duration(state.time_spent())
+    );
+    out
+}
+
+pub fn human_duration(time: Duration) -> String {
+    let minutes = time.as_secs() / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, 0) => "under a minute".to_owned(),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(Duration::from_secs(59)), "under a minute");
+        assert_eq!(human_duration(Duration::from_secs(125)), "2 min");
+        assert_eq!(
+            human_duration(Duration::from_secs(3 * 3600 + 60)),
+            "3 h 1 min"
+        );
     }
 }

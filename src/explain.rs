@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use crate::cargo::Diagnostic;
+use crate::outln;
 use crate::term;
 use crate::workbook::closest;
 
@@ -485,9 +486,9 @@ pub fn render(found: &[Found], advice: &BTreeMap<String, String>) -> String {
 /// `asynclings explain [CODE]`.
 pub fn explain(key: Option<&str>) -> Result<ExitCode> {
     let Some(key) = key else {
-        println!("Explanations (`asynclings explain <NAME>`):\n");
+        outln!("Explanations (`asynclings explain <NAME>`):\n")?;
         for e in EXPLANATIONS {
-            println!("  {:<26} {}", e.key, e.title);
+            outln!("  {:<26} {}", e.key, e.title)?;
         }
         return Ok(ExitCode::SUCCESS);
     };
@@ -520,9 +521,9 @@ pub fn explain(key: Option<&str>) -> Result<ExitCode> {
             None => bail!("no explanation for `{key}`: `asynclings explain` lists them"),
         }
     };
-    println!("{} ({})\n", term::bold(e.title), e.key);
-    println!("{}", term::fit_stdout(e.long));
-    println!("\nPractised in {}.\nMore: {}", e.taught_in, e.link);
+    outln!("{} ({})\n", term::bold(e.title), e.key)?;
+    outln!("{}", term::fit_stdout(e.long))?;
+    outln!("\nPractised in {}.\nMore: {}", e.taught_in, e.link)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -93,65 +93,7 @@ pub struct Options {
     pub at: Option<String>,
 }
 
-/// An exercise's status in a grade report (and as the class report reads it back).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    Passed,
-    CompileError,
-    ChecksFailed,
-    TimedOut,
-    Refused,
-    Missing,
-}
-
-impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Passed,
-        Status::CompileError,
-        Status::ChecksFailed,
-        Status::TimedOut,
-        Status::Refused,
-        Status::Missing,
-    ];
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Passed => "passed",
-            Status::CompileError => "compile_error",
-            Status::ChecksFailed => "checks_failed",
-            Status::TimedOut => "timed_out",
-            Status::Refused => "refused",
-            Status::Missing => "missing",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Passed => "passed",
-            Status::CompileError => "compile error",
-            Status::ChecksFailed => "checks failed",
-            Status::TimedOut => "timed out",
-            Status::Refused => "refused",
-            Status::Missing => "missing",
-        }
-    }
-
-    /// One letter for dense views (the page's status strip, the CSV has points instead).
-    pub fn letter(self) -> char {
-        match self {
-            Status::Passed => 'p',
-            Status::CompileError => 'c',
-            Status::ChecksFailed => 'f',
-            Status::TimedOut => 't',
-            Status::Refused => 'r',
-            Status::Missing => 'm',
-        }
-    }
-}
+pub use crate::outcome::Status;
 
 #[derive(Debug, Clone)]
 pub struct ExerciseResult {
@@ -293,7 +235,7 @@ pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
             write_atomically(path, text.as_bytes())?;
             eprintln!("Report written to `{}`.", path.display());
         }
-        None => print!("{text}"),
+        None => crate::out!("{text}")?,
     }
     Ok(if report.all_passed() || options.exit_zero {
         ExitCode::SUCCESS
@@ -471,13 +413,7 @@ fn to_result(
             format!("`{path}` is missing from the repository"),
         ),
         Some(outcome) => {
-            let status = match outcome {
-                Outcome::Passed(_) => Status::Passed,
-                Outcome::CompileError(_) => Status::CompileError,
-                Outcome::ChecksFailed(_) => Status::ChecksFailed,
-                Outcome::TimedOut(_) => Status::TimedOut,
-                Outcome::Refused(_) => Status::Refused,
-            };
+            let status = outcome.status();
             let message = if status == Status::Passed {
                 String::new()
             } else {

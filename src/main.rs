@@ -162,7 +162,6 @@ fn main() -> ExitCode {
     {
         return confine::main(args.collect());
     }
-    quiet_on_broken_pipe();
     term::init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -178,6 +177,8 @@ fn main() -> ExitCode {
     let grading = matches!(cli.command, Some(Command::Grade { .. }));
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
+        // The status a shell gives a process ended by SIGPIPE.
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(141),
         Err(err) => {
             eprintln!("{} {err:#}", term::red("error:"));
             // A grader must tell "the student failed" from "grading broke".
@@ -190,22 +191,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// `asynclings list | head` closes the pipe early; `println!` then panics. End quietly with
-/// the status a shell gives a process killed by SIGPIPE instead of printing a panic.
-fn quiet_on_broken_pipe() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(141);
-        }
-        previous(info);
-    }));
+/// Whether `err` comes from writing to a pipe whose reader has gone (`asynclings list |
+/// head`): not a failure to report, the reader simply had enough.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -111,20 +111,85 @@ pub const ERROR_IN_CHECKS: &str = "Note: this error is in the hidden checks, not
      return types, whether it is `async`, or `Send`): keep those as the lesson gives them. The \
      check's name often says what it needs.";
 
+/// What became of an exercise, in every list, log and report: an outcome's kind, or a file
+/// that was not there to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Passed,
+    CompileError,
+    ChecksFailed,
+    TimedOut,
+    Refused,
+    Missing,
+}
+
+/// Each status's name in machine-readable reports, its words for people, and its letter in
+/// dense views: the one table of them.
+const STATUS_NAMES: [(Status, &str, &str, char); 6] = [
+    (Status::Passed, "passed", "passed", 'p'),
+    (Status::CompileError, "compile_error", "compile error", 'c'),
+    (Status::ChecksFailed, "checks_failed", "checks failed", 'f'),
+    (Status::TimedOut, "timed_out", "timed out", 't'),
+    (Status::Refused, "refused", "refused", 'r'),
+    (Status::Missing, "missing", "missing", 'm'),
+];
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Passed,
+        Status::CompileError,
+        Status::ChecksFailed,
+        Status::TimedOut,
+        Status::Refused,
+        Status::Missing,
+    ];
+
+    fn names(self) -> (Status, &'static str, &'static str, char) {
+        STATUS_NAMES[self as usize]
+    }
+
+    /// The status named `text` in a report (`compile_error`).
+    pub fn parse(text: &str) -> Option<Self> {
+        STATUS_NAMES
+            .iter()
+            .find(|(_, name, _, _)| *name == text)
+            .map(|(status, ..)| *status)
+    }
+
+    /// Its name in machine-readable reports: `compile_error`.
+    pub fn as_str(self) -> &'static str {
+        self.names().1
+    }
+
+    /// Its words for people: `compile error`.
+    pub fn label(self) -> &'static str {
+        self.names().2
+    }
+
+    /// One letter for dense views (the class page's status strip).
+    pub fn letter(self) -> char {
+        self.names().3
+    }
+}
+
 impl Outcome {
     pub fn is_passed(&self) -> bool {
         matches!(self, Outcome::Passed(_))
     }
 
+    pub fn status(&self) -> Status {
+        match self {
+            Outcome::CompileError(_) => Status::CompileError,
+            Outcome::ChecksFailed(_) => Status::ChecksFailed,
+            Outcome::TimedOut(_) => Status::TimedOut,
+            Outcome::Refused(_) => Status::Refused,
+            Outcome::Passed(_) => Status::Passed,
+        }
+    }
+
     /// A few words for lists and reports.
     pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::CompileError(_) => "compile error",
-            Outcome::ChecksFailed(_) => "checks failed",
-            Outcome::TimedOut(_) => "timed out",
-            Outcome::Refused(_) => "refused",
-            Outcome::Passed(_) => "passed",
-        }
+        self.status().label()
     }
 
     /// The verdict as it appears on screen, for the exercise at `path`, on a terminal `width`
@@ -347,6 +412,16 @@ mod tests {
         assert!(text.contains("your line"), "{text}");
         assert!(text.contains(" --> checks/a/x.rs:3:5"), "{text}");
         assert!(!text.contains("long context"), "{text}");
+    }
+
+    #[test]
+    fn every_status_has_its_own_row_of_names() {
+        for (i, status) in Status::ALL.into_iter().enumerate() {
+            assert_eq!(STATUS_NAMES[i].0, status);
+            assert_eq!(Status::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(Status::CompileError.label(), "compile error");
+        assert_eq!(Status::parse("compile error"), None);
     }
 
     #[test]

@@ -3,6 +3,25 @@
 
 use std::io::IsTerminal;
 
+/// Writes a line to standard output and returns the `io::Result` instead of panicking, so that
+/// a closed pipe (`asynclings list | head`) ends the command quietly (see `main`).
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// [`outln!`] without the line break.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 /// Decides once, at start-up, whether to color the output.
 pub fn init() {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -83,7 +83,7 @@ pub async fn watch(root: &Path, options: Options) -> Result<ExitCode> {
     }
     ensure_dependencies(&wb).await?;
     let Some(current) = state.current_exercise(&wb) else {
-        println!("{}", screen::finished(&wb, &state));
+        println!("{}", crate::commands::finished(&wb, &state));
         return Ok(ExitCode::SUCCESS);
     };
     let guard = keys::TerminalGuard::new();
@@ -446,7 +446,10 @@ impl<'a> App<'a> {
                 self.save_state();
                 self.set_verdict(Verdict::Done(outcome));
                 if passed && self.state.current_exercise(self.wb).is_none() {
-                    self.set_verdict(Verdict::AllDone(screen::finished(self.wb, &self.state)));
+                    self.set_verdict(Verdict::AllDone(crate::commands::finished(
+                        self.wb,
+                        &self.state,
+                    )));
                 } else if passed && self.options.auto_advance {
                     self.go_to_next();
                     return;
@@ -519,7 +522,10 @@ impl<'a> App<'a> {
         match self.state.next_pending(self.wb, self.current) {
             Some(next) => self.go_to(next),
             None => {
-                self.set_verdict(Verdict::AllDone(screen::finished(self.wb, &self.state)));
+                self.set_verdict(Verdict::AllDone(crate::commands::finished(
+                    self.wb,
+                    &self.state,
+                )));
                 self.draw();
             }
         }
@@ -566,10 +572,7 @@ impl<'a> App<'a> {
                 if ex.hints.is_empty() {
                     self.message = Some(format!("`{}` has no hints.", ex.name));
                 } else if self.hints_shown == ex.hints.len() {
-                    self.message = Some(format!(
-                        "That was the last hint. The solution is in `{}` once you are done.",
-                        ex.solution_path().display()
-                    ));
+                    self.message = Some(crate::commands::hint::last_hint(ex));
                 } else {
                     self.hints_shown = (self.hints_shown + 1).min(ex.hints.len());
                     let used = self.state.hints_used(&ex.name).max(self.hints_shown);

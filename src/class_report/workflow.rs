@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use crate::fs_util::write_atomically;
+use crate::{out, outln};
 
 const TEMPLATE: &str = include_str!("regrade.yml");
 
@@ -45,17 +46,17 @@ pub fn write(
     }
     let text = render(runner_git, runner_rev);
     if path == Path::new("-") {
-        print!("{text}");
+        out!("{text}")?;
     } else {
         let full = cwd.join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent).ok();
         }
         write_atomically(&full, text.as_bytes())?;
-        println!(
+        outln!(
             "Wrote the regrade workflow to `{}`. {WHERE_IT_GOES}",
             path.display()
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@ use crate::cargo;
 use crate::check::check_many_repeated;
 use crate::exercise::{Exercise, Variant};
 use crate::outcome::Outcome;
+use crate::outln;
 use crate::sync::{self, Variation, VariationKind};
 use crate::term;
 use crate::warm_up::ensure_dependencies;
@@ -30,13 +31,13 @@ pub fn sync(root: &Path) -> Result<ExitCode> {
     let wb = load_clone(root)?;
     let changed = sync::write(&wb)?;
     for problem in sync::variations(&wb).1 {
-        println!("{} {problem} (skipped)", term::yellow("warning:"));
+        outln!("{} {problem} (skipped)", term::yellow("warning:"))?;
     }
     if changed.is_empty() {
-        println!("The build plumbing is up to date.");
+        outln!("The build plumbing is up to date.")?;
     }
     for path in changed {
-        println!("wrote {}", path.display());
+        outln!("wrote {}", path.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -90,10 +91,10 @@ pub async fn shipped_copy(root: &Path) -> Result<std::path::PathBuf> {
     for (path, original) in shipped {
         crate::fs_util::write_if_changed(&copy.join(path), original.as_bytes())?;
     }
-    println!(
+    outln!(
         "{changed} exercise file(s) differ from the committed versions: checking the \
          committed versions in a copy, `{SHIPPED_COPY}`.\n"
-    );
+    )?;
     Ok(copy)
 }
 
@@ -322,14 +323,14 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
         };
         if line_problems.is_empty() {
             n_ok += 1;
-            println!(
+            outln!(
                 "{} {:<28} {} as shipped, solution passes{fixes_note}{runs_note}",
                 term::green("✓"),
                 ex.name,
                 shipped.label(),
-            );
+            )?;
         } else {
-            println!("{} {}", term::red("✗"), ex.name);
+            outln!("{} {}", term::red("✗"), ex.name)?;
             problems.extend(line_problems);
         }
     }
@@ -385,20 +386,20 @@ fn check_file_problems(ex: &Exercise, source: &str) -> Vec<String> {
 
 fn report(problems: Vec<String>, n_ok: usize) -> Result<ExitCode> {
     if problems.is_empty() {
-        println!(
+        outln!(
             "\n{} all {n_ok} exercises are sound.",
             term::green("dev check:")
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!();
+    outln!()?;
     for problem in &problems {
-        println!("{} {problem}\n", term::red("problem:"));
+        outln!("{} {problem}\n", term::red("problem:"))?;
     }
-    println!(
+    outln!(
         "{} {} problem(s)",
         term::red("dev check failed:"),
         problems.len()
-    );
+    )?;
     Ok(ExitCode::FAILURE)
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
+use crate::outln;
 use crate::term;
 use crate::workspace::{self, Classroom, InitOptions};
 
@@ -46,26 +47,26 @@ pub fn init(
         .iter()
         .filter(|p| p.starts_with("exercises") && p.extension().is_some_and(|e| e == "rs"))
         .count();
-    println!(
+    outln!(
         "{} a workspace in `{}`: {n_exercises} exercises with their lessons, a Cargo.toml for \
          your editor, a README and a .gitignore.",
         term::green("Created"),
         dir.display()
-    );
+    )?;
     if is_classroom {
-        println!(
+        outln!(
             "It is also a GitHub Classroom template: `{}` grades every push, and `{}` says \
              what is graded. Push it to a repository of your organization, mark that repository \
              as a template, and make an assignment from it (docs/teachers.md walks through it).",
             workspace::WORKFLOW_PATH,
             workspace::ASSIGNMENT_PATH
-        );
+        )?;
     } else {
-        println!(
+        outln!(
             "Next: `cd {}` and run `asynclings`. Solutions appear in `solutions/` as your \
              exercises pass.",
             dir.display()
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

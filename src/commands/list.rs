@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::commands::Session;
+use crate::outln;
 use crate::term;
 
 pub fn list(root: &Path) -> Result<ExitCode> {
@@ -19,7 +20,7 @@ pub fn list(root: &Path) -> Result<ExitCode> {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!("  {:<width$}  {:<7}  PATH", "NAME", "STATE");
+    outln!("  {:<width$}  {:<7}  PATH", "NAME", "STATE")?;
     for (idx, ex) in wb.exercises.iter().enumerate() {
         let marker = if Some(idx) == current { ">" } else { " " };
         let state = if !wb.learner_file(ex).is_file() {
@@ -29,18 +30,18 @@ pub fn list(root: &Path) -> Result<ExitCode> {
         } else {
             term::yellow("pending")
         };
-        println!(
+        outln!(
             "{marker} {:<width$}  {state}  {}",
             ex.name,
             ex.path().display()
-        );
+        )?;
     }
     let n_done = session.state.n_done(wb);
     let total = wb.exercises.len();
-    println!(
+    outln!(
         "\nProgress: {} ({}%)",
         term::bar(n_done, total, 40),
         n_done * 100 / total
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ use crate::commands::Session;
 use crate::exercise::Exercise;
 use crate::fs_util::write_atomically;
 use crate::git;
+use crate::outln;
 use crate::state::State;
 use crate::workbook::Workbook;
 
@@ -19,7 +20,7 @@ pub async fn reset(root: &Path, name: &str) -> Result<ExitCode> {
     let idx = session.wb.find(name)?;
     let ex = session.wb.exercises[idx].clone();
     for line in reset_exercise(&session.wb, &ex, &mut session.state).await? {
-        println!("{line}");
+        outln!("{line}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -35,7 +36,7 @@ pub async fn reset_all(root: &Path) -> Result<ExitCode> {
         if lines.iter().any(|l| l.starts_with("Restored")) {
             restored += 1;
             for line in lines {
-                println!("{line}");
+                outln!("{line}")?;
             }
         }
     }
@@ -46,11 +47,11 @@ pub async fn reset_all(root: &Path) -> Result<ExitCode> {
         session.state.set_current(&first.name);
     }
     session.state.save()?;
-    println!(
+    outln!(
         "{restored} of {} exercises restored; the others were as shipped. Your versions are in \
          `{BACKUP_DIR}/`, and your progress starts again at the first exercise.",
         exercises.len()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,6 +10,7 @@ use crate::commands::{Session, record_verdict, require_file};
 use crate::exercise::Variant;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
+use crate::{out, outln};
 
 /// Without a terminal for watch mode: welcome a first-time learner, then check the current
 /// exercise once.
@@ -18,7 +19,7 @@ pub async fn start(root: &Path) -> Result<ExitCode> {
     if session.state.first_run
         && let Some(welcome) = &session.wb.welcome_message
     {
-        println!("{welcome}\n");
+        outln!("{welcome}\n")?;
     }
     run_session(session, None).await
 }
@@ -33,63 +34,59 @@ async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCod
     require_file(&session.wb, &ex)?;
     ensure_dependencies(&session.wb).await?;
     let shown = ex.path().display().to_string();
-    println!(
+    outln!(
         "{} {}",
         term::bold("Checking"),
         term::file_link(&shown, &session.wb.learner_file(&ex))
-    );
+    )?;
     let outcome = check(&session.wb, &ex, &ex.harness_bin(Variant::Exercise)).await?;
-    print!(
+    out!(
         "{}",
         term::fit_stdout(&outcome.render_with(
             &ex.path().display().to_string(),
             term::width(),
             &ex.advice,
         ))
-    );
+    )?;
     let passed = outcome.is_passed();
     let revealed = record_verdict(&session.wb, &mut session.state, &ex, passed);
     if !passed && let Some(line) = &revealed {
-        println!("{line}");
+        outln!("{line}")?;
     }
     if passed {
         match revealed {
-            Some(line) => println!("{line}"),
+            Some(line) => outln!("{line}"),
             None if ex.skip_check_unsolved => {
-                println!("Nothing to fix here: read the file, then go on.")
+                outln!("Nothing to fix here: read the file, then go on.")
             }
-            None => println!(
+            None => outln!(
                 "Compare with the solution in `{}`.",
                 ex.solution_path().display()
             ),
-        }
+        }?;
         match session.state.next_pending(&session.wb, idx) {
             Some(next) => {
                 let next = &session.wb.exercises[next].name;
                 session.state.set_current(next);
-                println!("Next: `{next}` (`asynclings run {next}`).");
+                outln!("Next: `{next}` (`asynclings run {next}`).")?;
             }
             None => {
-                if let Some(message) = &session.wb.final_message {
-                    println!("\n{message}");
-                }
-                println!(
-                    "\nAll {} exercises done, with {} hints.",
-                    session.wb.exercises.len(),
-                    session.state.total_hints_used()
-                );
+                out!(
+                    "\n{}",
+                    crate::commands::finished(&session.wb, &session.state)
+                )?;
             }
         }
     } else {
         session.state.set_current(&ex.name);
         let used = session.state.hints_used(&ex.name);
         if used < ex.hints.len() {
-            println!(
+            outln!(
                 "Stuck? `asynclings hint {}` shows hint {} of {}.",
                 ex.name,
                 used + 1,
                 ex.hints.len()
-            );
+            )?;
         }
     }
     session.state.save()?;

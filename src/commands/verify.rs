@@ -11,6 +11,7 @@ use crate::exercise::Exercise;
 use crate::outcome::Outcome;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
+use crate::{out, outln};
 
 pub async fn verify(root: &Path) -> Result<ExitCode> {
     let mut session = Session::open(root)?;
@@ -33,7 +34,7 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
             Some(outcome) => (term::red("✗"), outcome.label()),
             None => (term::red("✗"), "file missing"),
         };
-        println!("{mark} [{:>2}/{total}] {:<28} {label}", idx + 1, ex.name);
+        outln!("{mark} [{:>2}/{total}] {:<28} {label}", idx + 1, ex.name)?;
         let passed = outcome.as_ref().is_some_and(Outcome::is_passed);
         record_verdict(wb, &mut session.state, ex, passed);
         if passed {
@@ -46,23 +47,23 @@ pub async fn verify(root: &Path) -> Result<ExitCode> {
         }
     }
     session.state.save()?;
-    println!(
+    outln!(
         "\n{n_passed} of {total} exercises pass. {}",
         term::bar(n_passed, total, 30)
-    );
+    )?;
     if n_passed == total {
         if let Some(message) = &session.wb.final_message {
-            println!("\n{message}");
+            outln!("\n{message}")?;
         }
         return Ok(ExitCode::SUCCESS);
     }
     if let Some((ex, outcome)) = first_failure {
-        println!("\nThe first exercise to fix:\n");
+        outln!("\nThe first exercise to fix:\n")?;
         let shown = ex.path().display().to_string();
-        print!(
+        out!(
             "{}",
             term::fit_stdout(&outcome.render_with(&shown, term::width(), &ex.advice))
-        );
+        )?;
     }
     Ok(ExitCode::FAILURE)
 }

@@ -3,13 +3,10 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crate::exercise::Exercise;
 use crate::outcome::Outcome;
-use crate::state::State;
 use crate::term;
-use crate::workbook::Workbook;
 
 /// Clears the screen and the scrollback, and puts the cursor at the top.
 const CLEAR: &str = "\x1b[H\x1b[2J\x1b[3J";
@@ -234,7 +231,7 @@ impl ExerciseScreen<'_> {
             }
         }
         if self.hints_shown > 0 {
-            out += &format!("\n{}", hints(ex, self.hints_shown));
+            out += &format!("\n{}", crate::commands::hint::render(ex, self.hints_shown));
         }
         out
     }
@@ -294,49 +291,10 @@ pub fn confirm_reset(path: &str) -> String {
     )
 }
 
-/// The hints shown so far for `ex`, the newest last.
-pub fn hints(ex: &Exercise, shown: usize) -> String {
-    let mut out = String::new();
-    let n_levels = ex.hints.len();
-    for (level, text) in ex.hints.iter().enumerate().take(shown) {
-        let heading = format!("Hint {} of {n_levels}:", level + 1);
-        if level + 1 < shown {
-            out += &format!("{}\n{}\n\n", term::dim(&heading), term::dim(text));
-        } else {
-            out += &format!("{}\n{text}\n", term::yellow(&heading));
-        }
-    }
-    out
-}
-
-/// What to say when every exercise is done.
-pub fn finished(wb: &Workbook, state: &State) -> String {
-    let mut out = String::new();
-    if let Some(message) = &wb.final_message {
-        out += &format!("{message}\n\n");
-    }
-    out += &format!(
-        "{} all {} exercises done, with {} hints, in {}.\n",
-        term::green("Summary:"),
-        wb.exercises.len(),
-        state.total_hints_used(),
-        human_duration(state.time_spent())
-    );
-    out
-}
-
-pub fn human_duration(time: Duration) -> String {
-    let minutes = time.as_secs() / 60;
-    match (minutes / 60, minutes % 60) {
-        (0, 0) => "under a minute".to_owned(),
-        (0, m) => format!("{m} min"),
-        (h, m) => format!("{h} h {m} min"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn the_legend_fits_narrow_terminals() {
@@ -344,16 +302,6 @@ mod tests {
         assert!(legend(80, true).starts_with("n next · h hint"));
         assert_eq!(legend(40, false), "keys: h l c r x e q ?");
         assert!(legend(80, true).chars().count() <= 80);
-    }
-
-    #[test]
-    fn durations_read_naturally() {
-        assert_eq!(human_duration(Duration::from_secs(59)), "under a minute");
-        assert_eq!(human_duration(Duration::from_secs(125)), "2 min");
-        assert_eq!(
-            human_duration(Duration::from_secs(3 * 3600 + 60)),
-            "3 h 1 min"
-        );
     }
 
     use crate::cargo::Diagnostic;

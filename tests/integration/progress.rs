@@ -130,3 +130,25 @@ fn the_verify_summary() {
         .collect();
     insta::assert_snapshot!("verify", summary.join("\n"));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let wb = Workbook::fixture("basic");
+    for args in [&["list"][..], &["explain"][..], &["hint", "--all"][..]] {
+        // The reader is gone before asynclings writes anything: every write meets a closed pipe.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_asynclings"))
+            .args(args)
+            .current_dir(wb.path())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error:"), "{args:?}: {stderr}");
+    }
+}

@@ -34,9 +34,9 @@ fn each_save_gets_its_verdict_and_keys_work() {
     wb.write(SLOW1, &slow1_returning("3"));
     tmux.wait_for("value() returned 3, expected 2");
     tmux.keys("h");
-    tmux.wait_for("Hint 1 of 2:");
+    tmux.wait_for("Hint 1 of 2 for slow1");
     tmux.keys("h");
-    let screen = tmux.wait_for("Hint 2 of 2:");
+    let screen = tmux.wait_for("Hint 2 of 2 for slow1");
     assert!(screen.contains("the answer is 2"), "{screen}");
     wb.write(SLOW1, &slow1_returning("2"));
     let screen = tmux.wait_for("✓ Done: `exercises/w/slow1.rs`");
