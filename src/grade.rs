@@ -189,7 +189,14 @@ impl Report {
     }
 }
 
+const GRADING_A_RUSTLINGS_SET: &str = "this is a rustlings-format set, whose tests are in \
+     the learner's own files: `grade` grades with hidden checks that a student cannot change, \
+     which such a set does not have. `asynclings verify` checks every exercise here";
+
 pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
+    if crate::rustlings_format::is_rustlings_format(root) {
+        bail!("{GRADING_A_RUSTLINGS_SET}");
+    }
     let started = Instant::now();
     // `--at`: grade an export of the commit, so that the working tree is never touched.
     let (export, graded) = match &options.at {

@@ -35,6 +35,9 @@ pub struct CompileError {
     pub cargo_stderr: String,
     /// The compiler was stopped at its time limit.
     pub timed_out: Option<Duration>,
+    /// The file compiles, but clippy has something to say and the exercise counts that as an
+    /// error (`strict_clippy`, or a solution in `dev check`).
+    pub clippy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +116,7 @@ impl Outcome {
     /// A few words for lists and reports.
     pub fn label(&self) -> &'static str {
         match self {
+            Outcome::CompileError(err) if err.clippy => "clippy warnings",
             Outcome::CompileError(_) => "compile error",
             Outcome::ChecksFailed(_) => "checks failed",
             Outcome::TimedOut(_) => "timed out",
@@ -154,6 +158,14 @@ impl Outcome {
                             "{} compiling `{path}` took longer than {}s and was stopped",
                             term::red("✗ Compile timed out:"),
                             limit.as_secs()
+                        );
+                    }
+                    None if err.clippy => {
+                        let _ = writeln!(
+                            out,
+                            "{} `{path}` compiles, but clippy warns about it, and this \
+                             exercise counts clippy's warnings as errors: read the first one above",
+                            term::red("✗ Clippy:"),
                         );
                     }
                     None => {
@@ -306,6 +318,7 @@ mod tests {
             diagnostics: vec![in_checks, own],
             cargo_stderr: String::new(),
             timed_out: None,
+            clippy: false,
         });
         let text = console::strip_ansi_codes(&outcome.render("exercises/a/x.rs")).into_owned();
         let yours = text.find("in yours").unwrap();
