@@ -12,7 +12,7 @@ mod at;
 mod progress;
 mod report;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -189,12 +189,36 @@ impl Report {
     }
 }
 
+/// Whether `root` is a rustlings-format set of its own rather than a student's copy of this
+/// curriculum (which `grade` grades with the checks it carries, whatever else the copy holds):
+/// none of the exercises its info.toml lists is one of the curriculum's.
+fn is_another_set(root: &Path) -> bool {
+    if !crate::rustlings_format::is_rustlings_format(root) {
+        return false;
+    }
+    let names = |info: &str| -> BTreeSet<String> {
+        crate::info_file::InfoFile::parse(info, Path::new(INFO_FILE))
+            .map(|info| {
+                info.exercises
+                    .into_iter()
+                    .map(|entry| entry.name.into_inner())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let theirs = std::fs::read_to_string(root.join(INFO_FILE))
+        .map(|info| names(&info))
+        .unwrap_or_default();
+    let ours = crate::embedded::file(INFO_FILE).map(names).unwrap_or_default();
+    theirs.is_disjoint(&ours)
+}
+
 const GRADING_A_RUSTLINGS_SET: &str = "this is a rustlings-format set, whose tests are in \
      the learner's own files: `grade` grades with hidden checks that a student cannot change, \
      which such a set does not have. `asynclings verify` checks every exercise here";
 
 pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
-    if crate::rustlings_format::is_rustlings_format(root) {
+    if is_another_set(root) {
         bail!("{GRADING_A_RUSTLINGS_SET}");
     }
     let started = Instant::now();

@@ -118,6 +118,10 @@ fn strict_clippy_counts_clippys_warnings_as_errors() {
         .clippy_fails()
         .stdout_has("clippy::len_zero")
         .stdout_has("--> exercises/04_clippy/clippy1.rs:6:8");
+    // Unchanged, the build is fresh: cargo replays clippy's warnings and the verdict stands.
+    wb.run(["run", "clippy1"])
+        .clippy_fails()
+        .stdout_has("clippy::len_zero");
     wb.solve("04_clippy", "clippy1");
     wb.run(["run", "clippy1"]).passes().stdout_lacks("warning");
 }
