@@ -209,7 +209,9 @@ fn is_another_set(root: &Path) -> bool {
     let theirs = std::fs::read_to_string(root.join(INFO_FILE))
         .map(|info| names(&info))
         .unwrap_or_default();
-    let ours = crate::embedded::file(INFO_FILE).map(names).unwrap_or_default();
+    let ours = crate::embedded::file(INFO_FILE)
+        .map(names)
+        .unwrap_or_default();
     theirs.is_disjoint(&ours)
 }
 
