@@ -109,6 +109,12 @@ fn cargo(wb: &Workbook, subcommand: &str) -> Command {
         // library) as rustc does, and enforces the grading rules on the way.
         cmd.env("RUSTC_WORKSPACE_WRAPPER", clippy_driver())
             .env("CLIPPY_CONF_DIR", wb.root.join(CLIPPY_CONF_DIR));
+    } else if wb.rustlings_format && subcommand == "build" {
+        // rustlings runs clippy on every exercise. Its driver builds and lints in one
+        // compilation, always with the same arguments (a change would rebuild everything):
+        // whether a warning fails the exercise (`strict_clippy`) is decided when it is judged.
+        cmd.env("RUSTC_WORKSPACE_WRAPPER", clippy_driver())
+            .env("CLIPPY_CONF_DIR", &wb.root);
     }
     cmd.current_dir(&wb.root)
         .arg(subcommand)
@@ -242,14 +248,9 @@ struct ArtifactTarget {
     kind: Vec<String>,
 }
 
-/// The cargo arguments that select harness `bin`: a test target when `test`, else a binary.
-fn target_args(bin: &str, test: bool) -> [&str; 2] {
-    [if test { "--test" } else { "--bin" }, bin]
-}
-
-/// Builds harness `bin` of the checks package: as a test binary when `test`, else as a program.
-pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
-    let mut builds = build_many(wb, &[(bin.to_owned(), test)]).await?;
+/// Builds harness `bin` of the checks package, and nothing else.
+pub async fn build(wb: &Workbook, bin: &str) -> Result<Build> {
+    let mut builds = build_many(wb, &[bin.to_owned()]).await?;
     Ok(builds
         .remove(bin)
         .expect("build_many reports every binary it was given"))
@@ -257,25 +258,26 @@ pub async fn build(wb: &Workbook, bin: &str, test: bool) -> Result<Build> {
 
 /// Builds many harnesses of the checks package in one cargo run, which compiles them in
 /// parallel (up to the core count) and, with `--keep-going`, does not let one exercise's
-/// compile error stop the others. The flag says which are test targets; each gets its own
-/// [`Build`], with the diagnostics of its own target.
-pub async fn build_many(wb: &Workbook, bins: &[(String, bool)]) -> Result<HashMap<String, Build>> {
+/// compile error stop the others. Each gets its own [`Build`], with the diagnostics of its own
+/// target. Every harness is a test target (see `sync::harness_entry`): `--test NAME` selects
+/// exactly the ones asked for.
+pub async fn build_many(wb: &Workbook, bins: &[String]) -> Result<HashMap<String, Build>> {
     build_many_reporting(wb, bins, |_| {}).await
 }
 
 /// [`build_many`], calling `on_built` with how many of `bins` are built (or failed) so far.
 pub async fn build_many_reporting(
     wb: &Workbook,
-    bins: &[(String, bool)],
+    bins: &[String],
     mut on_built: impl FnMut(usize),
 ) -> Result<HashMap<String, Build>> {
     let mut cmd = cargo(wb, "build");
     cmd.args(["--package", &wb.checks_package, "--keep-going"])
         .arg("--message-format=json-diagnostic-rendered-ansi");
-    for (bin, test) in bins {
-        cmd.args(target_args(bin, *test));
+    for bin in bins {
+        cmd.args(["--test", bin]);
     }
-    let wanted: Vec<&str> = bins.iter().map(|(bin, _)| bin.as_str()).collect();
+    let wanted: Vec<&str> = bins.iter().map(String::as_str).collect();
     let mut diagnostics: HashMap<String, Vec<Diagnostic>> = HashMap::new();
     let mut shared = Vec::new();
     let mut executables: HashMap<String, PathBuf> = HashMap::new();
@@ -300,8 +302,8 @@ pub async fn build_many_reporting(
                     Some(target) if target.kind.iter().any(|k| k.contains("lib")) => {
                         shared.push(message)
                     }
-                    // Another harness that cargo builds alongside (a test target brings the
-                    // package's programs): its errors are its own.
+                    // Another target (none is selected, but cargo may add one): its errors are
+                    // its own.
                     Some(_) => {}
                     None => shared.push(message),
                 }
@@ -595,19 +597,20 @@ pub async fn rustfmt_check(file: &Path) -> Result<Option<String>> {
     Ok((!out.success()).then(|| out.stdout_text() + &out.stderr_text()))
 }
 
-/// Runs clippy with `-D warnings` on binary `bin` of the checks package (with its tests);
-/// returns the rendered warnings when there are any.
-pub async fn clippy(wb: &Workbook, bin: &str, test: bool) -> Result<Option<String>> {
+/// Runs clippy with `-D warnings` on harness `bin` of the checks package (with its tests);
+/// returns its messages about the exercise's own file (the check files are the author's
+/// business), empty when it is clean. clippy checks without building, into artifacts of its
+/// own, so the harness's build stays fresh.
+pub async fn clippy(wb: &Workbook, bin: &str) -> Result<Vec<Diagnostic>> {
     let mut cmd = cargo(wb, "clippy");
-    cmd.args(["--package", &wb.checks_package])
-        .args(target_args(bin, test))
+    cmd.args(["--package", &wb.checks_package, "--test", bin])
         .args([
             "--message-format=json-diagnostic-rendered-ansi",
             "--",
             "-D",
             "warnings",
         ]);
-    let mut rendered = String::new();
+    let mut lints = Vec::new();
     let out = process::run(
         cmd,
         Limits {
@@ -615,22 +618,29 @@ pub async fn clippy(wb: &Workbook, bin: &str, test: bool) -> Result<Option<Strin
             output_bytes: OUTPUT_CAP,
         },
         |line| {
-            if let Ok(Message::CompilerMessage { message, .. }) =
-                serde_json::from_str::<Message>(line)
-                && let Some(text) = &tidy_diagnostic(message, &wb.root).rendered
+            if let Ok(Message::CompilerMessage {
+                message,
+                target: Some(target),
+            }) = serde_json::from_str::<Message>(line)
+                && target.name == bin
+                && !message.spans.is_empty()
+                && !message.primary_in_checks()
             {
-                rendered += text;
+                lints.push(tidy_diagnostic(message, &wb.root));
             }
         },
     )
-    .await?;
-    Ok((!out.success()).then(|| {
-        if rendered.is_empty() {
-            out.stderr_text()
-        } else {
-            rendered
-        }
-    }))
+    .await
+    .map_err(cargo_start_error)?;
+    if !out.success() && lints.is_empty() && !out.stderr_text().contains("error: could not compile")
+    {
+        bail!(
+            "clippy did not run on `{bin}` (`cargo clippy`; install it with `rustup component \
+             add clippy`):\n{}",
+            out.stderr_text().trim_end()
+        );
+    }
+    Ok(lints)
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ impl Progress {
 /// Builds binary `bin` (the harness of `ex`, its solution, or a wrong fix) and runs it.
 pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
     wb.stage(ex)?;
-    let build = cargo::build(wb, bin, ex.test).await?;
+    let build = cargo::build(wb, bin).await?;
     judge(wb, ex, build).await
 }
 
@@ -107,10 +107,7 @@ pub async fn check_many_repeated(
     for (ex, _) in items {
         wb.stage(ex)?;
     }
-    let to_build: Vec<(String, bool)> = items
-        .iter()
-        .map(|(ex, bin)| (bin.clone(), ex.test))
-        .collect();
+    let to_build: Vec<String> = items.iter().map(|(_, bin)| bin.clone()).collect();
     let mut builds =
         cargo::build_many_reporting(wb, &to_build, |n| on_progress(Progress::Built(n))).await?;
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -197,6 +194,7 @@ pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<
             diagnostics: build.diagnostics,
             cargo_stderr: cargo::tidy_paths(&build.stderr, &wb.root),
             timed_out: build.timed_out.then_some(COMPILE_TIME_LIMIT),
+            clippy: false,
         }));
     }
     let warnings = build.diagnostics;
@@ -208,11 +206,16 @@ pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<
     })?;
     // Before any of it runs: the build read only what it is made of.
     let allowed = sync::inputs_of(wb, ex, &build.bin);
+    // clippy's driver reads its configuration and the package's manifest.
     let toolchain = if wb.grading {
-        // clippy reads its configuration and the package's manifest.
         BTreeSet::from([
             Path::new(cargo::CLIPPY_CONF_DIR).join("clippy.toml"),
             PathBuf::from(sync::CHECKS_MANIFEST),
+            PathBuf::from("Cargo.toml"),
+        ])
+    } else if wb.rustlings_format {
+        BTreeSet::from([
+            PathBuf::from(crate::rustlings_format::CLIPPY_TOML),
             PathBuf::from("Cargo.toml"),
         ])
     } else {
@@ -222,11 +225,46 @@ pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<
     if !reasons.is_empty() {
         return Ok(Outcome::Refused(Refused { reasons }));
     }
+    if let Some(lints) = clippy_lints(wb, ex, &build.bin, &warnings).await? {
+        return Ok(Outcome::CompileError(CompileError {
+            diagnostics: lints,
+            cargo_stderr: String::new(),
+            timed_out: None,
+            clippy: true,
+        }));
+    }
     if ex.test {
         run_checks(wb, ex, &exe, warnings).await
     } else {
         run_program(wb, ex, &exe, warnings).await
     }
+}
+
+/// clippy's warnings about a file that must be clippy-clean, when there are any: a
+/// `strict_clippy` exercise, or a solution of a rustlings-format set (rustlings' own
+/// `dev check` holds every solution to that). A rustlings-format set's build already ran
+/// clippy (its `warnings` are clippy's too); elsewhere clippy runs now, after the build.
+async fn clippy_lints(
+    wb: &Workbook,
+    ex: &Exercise,
+    bin: &str,
+    warnings: &[cargo::Diagnostic],
+) -> Result<Option<Vec<cargo::Diagnostic>>> {
+    let solution = bin == ex.harness_bin(crate::exercise::Variant::Solution);
+    if !(ex.strict_clippy || wb.rustlings_format && solution) {
+        return Ok(None);
+    }
+    let lints = if wb.rustlings_format {
+        // Without spans: rustc's count ("1 warning emitted").
+        warnings
+            .iter()
+            .filter(|d| !d.spans.is_empty())
+            .cloned()
+            .collect()
+    } else {
+        cargo::clippy(wb, bin).await?
+    };
+    Ok((!lints.is_empty()).then_some(lints))
 }
 
 /// The learner's code runs confined (see `confine`), in an empty working directory of its

@@ -12,7 +12,7 @@ mod at;
 mod progress;
 mod report;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -136,7 +136,41 @@ impl Report {
     }
 }
 
+/// Whether `root` is a rustlings-format set of its own rather than a student's copy of this
+/// curriculum (which `grade` grades with the checks it carries, whatever else the copy holds):
+/// most of the exercises its info.toml lists are not the curriculum's (a name or two may
+/// coincide: rustlings has an `intro1` too).
+fn is_another_set(root: &Path) -> bool {
+    if !crate::rustlings_format::is_rustlings_format(root) {
+        return false;
+    }
+    let names = |info: &str| -> BTreeSet<String> {
+        crate::info_file::InfoFile::parse(info, Path::new(INFO_FILE))
+            .map(|info| {
+                info.exercises
+                    .into_iter()
+                    .map(|entry| entry.name.into_inner())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let theirs = std::fs::read_to_string(root.join(INFO_FILE))
+        .map(|info| names(&info))
+        .unwrap_or_default();
+    let ours = crate::embedded::file(INFO_FILE)
+        .map(names)
+        .unwrap_or_default();
+    theirs.intersection(&ours).count() * 2 < theirs.len()
+}
+
+const GRADING_A_RUSTLINGS_SET: &str = "this is a rustlings-format set, whose tests are in \
+     the learner's own files: `grade` grades with hidden checks that a student cannot change, \
+     which such a set does not have. `asynclings verify` checks every exercise here";
+
 pub async fn grade(root: &Path, options: Options) -> Result<ExitCode> {
+    if is_another_set(root) {
+        bail!("{GRADING_A_RUSTLINGS_SET}");
+    }
     let started = Instant::now();
     // `--at`: grade an export of the commit, so that the working tree is never touched.
     let (export, graded) = match &options.at {

@@ -15,6 +15,7 @@ mod info_file;
 mod outcome;
 mod process;
 mod rules;
+mod rustlings_format;
 mod state;
 mod sync;
 mod term;

@@ -36,6 +36,9 @@ pub struct CompileError {
     pub cargo_stderr: String,
     /// The compiler was stopped at its time limit.
     pub timed_out: Option<Duration>,
+    /// The file compiles, but clippy has something to say and the exercise counts that as an
+    /// error (`strict_clippy`, or a solution in `dev check`).
+    pub clippy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +192,10 @@ impl Outcome {
 
     /// A few words for lists and reports.
     pub fn label(&self) -> &'static str {
-        self.status().label()
+        match self {
+            Outcome::CompileError(err) if err.clippy => "clippy warnings",
+            _ => self.status().label(),
+        }
     }
 
     /// The verdict as it appears on screen, for the exercise at `path`, on a terminal `width`
@@ -237,6 +243,14 @@ impl Outcome {
                             "{} compiling `{path}` took longer than {}s and was stopped",
                             term::red("✗ Compile timed out:"),
                             limit.as_secs()
+                        );
+                    }
+                    None if err.clippy => {
+                        let _ = writeln!(
+                            out,
+                            "{} `{path}` compiles, but clippy warns about it, and this \
+                             exercise counts clippy's warnings as errors: read the first one above",
+                            term::red("✗ Clippy:"),
                         );
                     }
                     None => {
@@ -404,6 +418,7 @@ mod tests {
             diagnostics: vec![in_checks, own],
             cargo_stderr: String::new(),
             timed_out: None,
+            clippy: false,
         });
         let text = console::strip_ansi_codes(&outcome.render("exercises/a/x.rs", 80)).into_owned();
         let yours = text.find("in yours").unwrap();

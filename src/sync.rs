@@ -171,6 +171,11 @@ pub fn harness_path(ex: &Exercise, variant: Variant) -> PathBuf {
 /// The workbook-relative files that binary `bin` of `ex` is made of: its harness, the check
 /// file and the one source file the harness includes. Nothing else may be read to build it.
 pub fn inputs_of(wb: &Workbook, ex: &Exercise, bin: &str) -> BTreeSet<PathBuf> {
+    if wb.rustlings_format {
+        return crate::rustlings_format::inputs_of(ex, bin)
+            .into_iter()
+            .collect();
+    }
     let mut files = BTreeSet::from([ex.check_path()]);
     for variant in [Variant::Exercise, Variant::Solution] {
         if ex.harness_bin(variant) == bin {
@@ -232,12 +237,14 @@ fn bin_entry(name: &str, path: &Path) -> String {
     )
 }
 
-/// A harness is a `[[test]]` target when the exercise has tests to run (so that one
-/// `cargo build --keep-going` can build many of them as test binaries), else a `[[bin]]`.
-fn harness_entry(ex: &Exercise, name: &str, path: &Path) -> String {
-    let kind = if ex.test { "test" } else { "bin" };
+/// Every harness is a `[[test]]` target, so that building one builds nothing else: cargo
+/// builds all of a package's `[[bin]]` targets along with any of its test targets, and one
+/// exercise's check would compile (and print the errors of) every program beside it. An
+/// exercise without tests is a test target without libtest's harness: a program.
+pub fn harness_entry(ex: &Exercise, name: &str, path: &Path) -> String {
+    let harness = if ex.test { "" } else { "harness = false\n" };
     format!(
-        "\n[[{kind}]]\nname = \"{name}\"\npath = \"{}\"\n",
+        "\n[[test]]\nname = \"{name}\"\npath = \"{}\"\n{harness}",
         path.display()
     )
 }

@@ -26,6 +26,9 @@ pub struct Workbook {
     pub learner_root: PathBuf,
     /// The curriculum comes from the runner (a learner workspace), not from files on disk.
     pub embedded: bool,
+    /// A rustlings-format set (`rustlings_format`): its plumbing is generated in the build
+    /// root, each learner's file is a crate root of its own, and every build runs clippy.
+    pub rustlings_format: bool,
     /// The package that holds the harness binaries (`checks`; renamed in a grading copy).
     pub checks_package: String,
     /// Built for grading: exercise harnesses carry the grading rules (`rules`), checked by
@@ -157,6 +160,7 @@ impl Workbook {
             root: root.to_path_buf(),
             learner_root: root.to_path_buf(),
             embedded: false,
+            rustlings_format: false,
             checks_package: crate::cargo::CHECKS_PACKAGE.to_owned(),
             grading: false,
             welcome_message: info.welcome_message.map(|m| m.trim().to_owned()),
@@ -165,11 +169,14 @@ impl Workbook {
         })
     }
 
-    /// The workbook at `root`: a clone of the repository (it has info.toml), or a learner
-    /// workspace made by `asynclings init`.
+    /// The workbook at `root`: a clone of the repository (it has info.toml), a learner
+    /// workspace made by `asynclings init`, or a rustlings-format set.
     pub fn open(root: &Path) -> Result<Self> {
         if !root.join(INFO_FILE).is_file() && crate::workspace::is_workspace(root) {
             return crate::workspace::open(root);
+        }
+        if crate::rustlings_format::is_rustlings_format(root) {
+            return crate::rustlings_format::open(root);
         }
         Self::load(root)
     }
@@ -224,8 +231,14 @@ impl Workbook {
     pub fn tree_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let listed: BTreeSet<PathBuf> = self.exercises.iter().map(Exercise::path).collect();
+        // A rustlings-format set's build root holds copies of the listed files only.
+        let tree = if self.rustlings_format {
+            &self.learner_root
+        } else {
+            &self.root
+        };
         for ex in &self.exercises {
-            if !self.root.join(ex.path()).is_file() {
+            if !tree.join(ex.path()).is_file() {
                 problems.push(format!(
                     "`{}` is missing: exercise `{}` is listed in info.toml on line {} \
                      (`asynclings reset {}` restores the shipped version)",
@@ -236,7 +249,7 @@ impl Workbook {
                 ));
             }
         }
-        for path in rust_files(&self.root, "exercises") {
+        for path in rust_files(tree, "exercises") {
             if !listed.contains(&path) {
                 problems.push(format!(
                     "`{}` is not listed in info.toml: add an `[[exercises]]` entry for it or \

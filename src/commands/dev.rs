@@ -24,11 +24,18 @@ fn load_clone(root: &Path) -> Result<Workbook> {
              commands are for exercise authors, in a clone of the asynclings repository"
         );
     }
+    if crate::rustlings_format::is_rustlings_format(root) {
+        return crate::rustlings_format::open(root);
+    }
     Workbook::load(root)
 }
 
 pub fn sync(root: &Path) -> Result<ExitCode> {
     let wb = load_clone(root)?;
+    if wb.rustlings_format {
+        println!("{RUSTLINGS_FORMAT_NEEDS_NO_SYNC}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let changed = sync::write(&wb)?;
     for problem in sync::variations(&wb).1 {
         outln!("{} {problem} (skipped)", term::yellow("warning:"))?;
@@ -41,6 +48,10 @@ pub fn sync(root: &Path) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+const RUSTLINGS_FORMAT_NEEDS_NO_SYNC: &str = "This is a rustlings-format set: it needs no \
+     build plumbing of its own. asynclings generates it under `target/asynclings/workbook` \
+     every time it runs, so there is nothing to sync.";
 
 /// Where `dev check --shipped` checks a clone whose exercise files were changed.
 const SHIPPED_COPY: &str = "target/asynclings-shipped";
@@ -74,20 +85,39 @@ pub async fn shipped_copy(root: &Path) -> Result<std::path::PathBuf> {
     ] {
         mirror(&root.join(top), &copy.join(top))?;
     }
-    for file in [crate::workbook::INFO_FILE, "Cargo.lock"] {
-        let content =
-            std::fs::read(root.join(file)).with_context(|| format!("failed to read `{file}`"))?;
-        crate::fs_util::write_if_changed(&copy.join(file), &content)?;
+    if wb.rustlings_format {
+        // The copy is a rustlings-format set too, with its own generated build root.
+        for file in [
+            crate::workbook::INFO_FILE,
+            "Cargo.toml",
+            "Cargo.lock",
+            "clippy.toml",
+            ".clippy.toml",
+        ] {
+            match std::fs::read(root.join(file)) {
+                Ok(content) => crate::fs_util::write_if_changed(&copy.join(file), &content)?,
+                Err(_) => {
+                    let _ = std::fs::remove_file(copy.join(file));
+                    false
+                }
+            };
+        }
+    } else {
+        for file in [crate::workbook::INFO_FILE, "Cargo.lock"] {
+            let content = std::fs::read(root.join(file))
+                .with_context(|| format!("failed to read `{file}`"))?;
+            crate::fs_util::write_if_changed(&copy.join(file), &content)?;
+        }
+        // The copy has no runner: only the exercise and checks packages.
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml"))
+            .context("failed to read `Cargo.toml`")?;
+        let mut manifest = crate::workspace::workspace_manifest(&manifest)?;
+        manifest = manifest.replace(
+            "members = [\"checks\"]",
+            "members = [\"exercises\", \"checks\"]",
+        );
+        crate::fs_util::write_if_changed(&copy.join("Cargo.toml"), manifest.as_bytes())?;
     }
-    // The copy has no runner: only the exercise and checks packages.
-    let manifest =
-        std::fs::read_to_string(root.join("Cargo.toml")).context("failed to read `Cargo.toml`")?;
-    let mut manifest = crate::workspace::workspace_manifest(&manifest)?;
-    manifest = manifest.replace(
-        "members = [\"checks\"]",
-        "members = [\"exercises\", \"checks\"]",
-    );
-    crate::fs_util::write_if_changed(&copy.join("Cargo.toml"), manifest.as_bytes())?;
     for (path, original) in shipped {
         crate::fs_util::write_if_changed(&copy.join(path), original.as_bytes())?;
     }
@@ -153,14 +183,19 @@ fn expectation(fix: &Variation, root: &Path) -> Result<Expectation> {
     })
 }
 
-fn failure_text(outcome: &Outcome) -> String {
-    console::strip_ansi_codes(&outcome.render("", 100)).into_owned()
+/// The verdict on `path` as `run` shows it, without colors.
+fn failure_text(outcome: &Outcome, path: &Path) -> String {
+    console::strip_ansi_codes(&outcome.render(&path.display().to_string(), 100)).into_owned()
 }
 
 pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCode> {
     let wb = load_clone(root)?;
     let mut problems: Vec<String> = wb.tree_problems();
-    let stale = sync::out_of_date(&wb)?;
+    let stale = if wb.rustlings_format {
+        Vec::new()
+    } else {
+        sync::out_of_date(&wb)?
+    };
     if !stale.is_empty() {
         let files: Vec<String> = stale.iter().map(|p| format!("`{}`", p.display())).collect();
         problems.push(format!(
@@ -191,7 +226,11 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
                 ex.name, ex.info_line
             ));
         }
-        if let Ok(source) = std::fs::read_to_string(root.join(ex.path())) {
+        // A rustlings-format set is held to rustlings' rules: its files are crate roots
+        // (inner attributes are fine) and need no `TODO` marker.
+        if !wb.rustlings_format
+            && let Ok(source) = std::fs::read_to_string(root.join(ex.path()))
+        {
             problems.extend(authoring_problems(ex, &source));
         }
         if let Ok(checks) = std::fs::read_to_string(root.join(ex.check_path())) {
@@ -240,7 +279,7 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
                 "`{}` is marked to pass as shipped but does not: {}\n{}",
                 ex.path().display(),
                 shipped.label(),
-                failure_text(&shipped)
+                failure_text(&shipped, &ex.path())
             )),
             _ => {}
         }
@@ -250,7 +289,7 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
                 "`{}` does not pass its checks: {}\n{}",
                 ex.solution_path().display(),
                 solved.label(),
-                failure_text(&solved)
+                failure_text(&solved, &ex.solution_path())
             ));
         }
         if let Some(diff) = cargo::rustfmt_check(&root.join(ex.solution_path())).await? {
@@ -259,21 +298,11 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
                 ex.solution_path().display()
             ));
         }
-        if ex.strict_clippy
-            && let Some(warnings) =
-                cargo::clippy(&wb, &ex.harness_bin(Variant::Solution), ex.test).await?
-        {
-            line_problems.push(format!(
-                "`{}` is not clippy-clean (strict_clippy):\n{}",
-                ex.solution_path().display(),
-                term::ansi(&warnings)
-            ));
-        }
         let mut n_fixes = 0;
         let mut n_valid = 0;
         for variation in variations.iter().filter(|v| v.exercise == ex.name) {
             let outcome = take(variation.bin());
-            let text = failure_text(&outcome);
+            let text = failure_text(&outcome, &variation.path);
             if variation.kind == VariationKind::ValidAlternative {
                 n_valid += 1;
                 if !outcome.is_passed() {

@@ -7,8 +7,8 @@ use anyhow::Result;
 
 use crate::commands::Session;
 use crate::exercise::Exercise;
-use crate::term;
 use crate::outln;
+use crate::term;
 
 pub fn hint(root: &Path, name: Option<&str>, all: bool) -> Result<ExitCode> {
     let mut session = Session::open(root)?;

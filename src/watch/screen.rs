@@ -357,6 +357,7 @@ mod tests {
                     diagnostics: vec![error("exercises/03_join/join1.rs", 31, "mismatched types")],
                     cargo_stderr: String::new(),
                     timed_out: None,
+                    clippy: false,
                 })),
             ),
             (
@@ -365,6 +366,7 @@ mod tests {
                     diagnostics: many_errors,
                     cargo_stderr: String::new(),
                     timed_out: None,
+                    clippy: false,
                 })),
             ),
             (

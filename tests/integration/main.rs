@@ -12,5 +12,6 @@ mod info_errors;
 mod progress;
 mod reset;
 mod run;
+mod rustlings_format;
 mod watch;
 mod workspace;

@@ -191,3 +191,28 @@ fn an_exercise_is_named_by_the_path_the_screens_print() {
         .stdout_has("for fail1");
     wb.run(["run", "a/fail1.rs"]).checks_fail();
 }
+
+#[test]
+fn strict_clippy_makes_clippys_warnings_on_the_learners_file_part_of_the_verdict() {
+    let wb = Workbook::fixture("basic");
+    wb.write(
+        "info.toml",
+        &wb.read("info.toml").replacen(
+            "skip_check_unsolved = true\n",
+            "skip_check_unsolved = true\nstrict_clippy = true\n",
+            1,
+        ),
+    );
+    wb.run(["run", "pass1"]).passes();
+    // Right answer, but clippy has a warning about the way it is written.
+    wb.write(
+        "exercises/a/pass1.rs",
+        "fn answer() -> u32 {\n    let digits: Vec<u32> = Vec::new();\n    \
+         if digits.len() == 0 { 42 } else { 0 }\n}\n\nfn main() {\n    println!(\"{}\", answer());\n}\n",
+    );
+    wb.run(["run", "pass1"])
+        .clippy_fails()
+        .stdout_has("clippy::len_zero")
+        .stdout_has("--> exercises/a/pass1.rs:3:8")
+        .stdout_lacks("checks/");
+}

@@ -265,6 +265,10 @@ impl Run {
         self.fails().stdout_has("✗ Compile error:")
     }
 
+    pub fn clippy_fails(&self) -> &Self {
+        self.fails().stdout_has("✗ Clippy:")
+    }
+
     pub fn checks_fail(&self) -> &Self {
         self.fails().stdout_has("✗ Checks failed:")
     }
