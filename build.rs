@@ -5,6 +5,9 @@
 //! restores there; and fingerprints of the runner's own sources, so that a student's edits to
 //! them are reported.
 
+#[path = "src/fnv.rs"]
+mod fnv;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -86,7 +89,7 @@ fn main() {
     out += "];\n\n/// The runner's own sources, with their FNV-1a hashes.\npub const RUNNER_SOURCES: &[(&str, u64)] = &[\n";
     for file in rust_files(&root, "src") {
         let bytes = std::fs::read(root.join(&file)).expect("readable source");
-        writeln!(out, "    ({file:?}, {:#x}),", fnv1a(&bytes)).unwrap();
+        writeln!(out, "    ({file:?}, {:#x}),", fnv::fnv1a(&bytes)).unwrap();
     }
     out += "];\n";
     if let Some(revision) = clean_git_revision(&root) {
@@ -189,10 +192,4 @@ fn files_under(root: &Path, top: &str, extensions: &[&str]) -> Vec<String> {
     walk(root, Path::new(top), extensions, &mut out);
     out.sort();
     out
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -205,18 +205,22 @@ impl Diagnostic {
     }
 }
 
-/// How a build ended.
+/// The build of one harness: its own compiler messages, and how it ended.
 #[derive(Debug, Clone)]
 pub struct Build {
-    /// The harness binary this is.
-    pub bin: String,
-    pub success: bool,
-    pub timed_out: bool,
     pub diagnostics: Vec<Diagnostic>,
-    /// The built executable (the test binary when building for tests).
-    pub executable: Option<PathBuf>,
-    /// cargo's own stderr: manifest errors and the like, when there are no diagnostics.
-    pub stderr: String,
+    pub ended: BuildEnd,
+}
+
+#[derive(Debug, Clone)]
+pub enum BuildEnd {
+    /// It built: the executable (the test binary when building for tests).
+    Built(PathBuf),
+    /// It did not compile. cargo's own stderr says why where no diagnostic does (a manifest
+    /// error, a missing crate).
+    Failed { stderr: String },
+    /// Stopped at the compile time limit.
+    TimedOut,
 }
 
 #[derive(Deserialize)]
@@ -333,15 +337,17 @@ pub async fn build_many_reporting(
         builds.insert(
             bin.to_owned(),
             Build {
-                bin: bin.to_owned(),
-                success: executable.is_some(),
-                timed_out: executable.is_none() && finished.timed_out(),
                 diagnostics: own,
-                executable,
-                stderr: if finished.success() {
-                    String::new()
-                } else {
-                    finished.stderr_text()
+                ended: match executable {
+                    Some(exe) => BuildEnd::Built(exe),
+                    None if finished.timed_out() => BuildEnd::TimedOut,
+                    None => BuildEnd::Failed {
+                        stderr: if finished.success() {
+                            String::new()
+                        } else {
+                            finished.stderr_text()
+                        },
+                    },
                 },
             },
         );

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use tokio::process::Command;
 
-use crate::cargo::{self, COMPILE_TIME_LIMIT};
+use crate::cargo::{self, BuildEnd, COMPILE_TIME_LIMIT};
 use crate::confine;
 use crate::exercise::Exercise;
 use crate::outcome::{
@@ -20,7 +20,7 @@ use crate::outcome::{
 };
 use crate::process::{self, Limits};
 use crate::rules;
-use crate::sync;
+use crate::sync::{self, Harness, HarnessOf};
 use crate::timeline;
 use crate::workbook::Workbook;
 
@@ -49,11 +49,11 @@ impl Progress {
     }
 }
 
-/// Builds binary `bin` (the harness of `ex`, its solution, or a wrong fix) and runs it.
-pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
+/// Builds `harness` (of the learner's file of `ex`, its solution, or a wrong fix) and runs it.
+pub async fn check(wb: &Workbook, ex: &Exercise, harness: &Harness) -> Result<Outcome> {
     wb.stage(ex)?;
-    let build = cargo::build(wb, bin).await?;
-    judge(wb, ex, build).await
+    let build = cargo::build(wb, &harness.bin).await?;
+    judge(wb, ex, harness, build).await
 }
 
 /// Checks many harnesses at once: one cargo run builds them all (in parallel, a compile error
@@ -62,7 +62,7 @@ pub async fn check(wb: &Workbook, ex: &Exercise, bin: &str) -> Result<Outcome> {
 /// long its checks ran. `on_progress` is told as each is built and as each is checked.
 pub async fn check_many(
     wb: &Workbook,
-    items: &[(&Exercise, String)],
+    items: &[(&Exercise, Harness)],
     on_progress: impl FnMut(Progress),
 ) -> Result<Vec<(Outcome, Duration)>> {
     check_many_repeated(wb, items, 1, on_progress).await
@@ -80,11 +80,11 @@ pub async fn check_learner_files<'a>(
         .iter()
         .map(|ex| wb.learner_file(ex).is_file())
         .collect();
-    let items: Vec<(&Exercise, String)> = exercises
+    let items: Vec<(&Exercise, Harness)> = exercises
         .iter()
         .zip(&present)
         .filter(|(_, present)| **present)
-        .map(|(ex, _)| (*ex, ex.harness_bin(crate::exercise::Variant::Exercise)))
+        .map(|(ex, _)| (*ex, Harness::of(ex, crate::exercise::Variant::Exercise)))
         .collect();
     let mut outcomes = check_many(wb, &items, on_progress).await?.into_iter();
     Ok(present
@@ -98,7 +98,7 @@ pub async fn check_learner_files<'a>(
 /// (with a note saying so).
 pub async fn check_many_repeated(
     wb: &Workbook,
-    items: &[(&Exercise, String)],
+    items: &[(&Exercise, Harness)],
     runs: usize,
     mut on_progress: impl FnMut(Progress),
 ) -> Result<Vec<(Outcome, Duration)>> {
@@ -107,20 +107,23 @@ pub async fn check_many_repeated(
     for (ex, _) in items {
         wb.stage(ex)?;
     }
-    let to_build: Vec<String> = items.iter().map(|(_, bin)| bin.clone()).collect();
+    let to_build: Vec<String> = items
+        .iter()
+        .map(|(_, harness)| harness.bin.clone())
+        .collect();
     let mut builds =
         cargo::build_many_reporting(wb, &to_build, |n| on_progress(Progress::Built(n))).await?;
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let runs = futures::stream::iter(items.iter().enumerate().map(|(i, (ex, bin))| {
-        let build = builds.remove(bin);
+    let runs = futures::stream::iter(items.iter().enumerate().map(|(i, (ex, harness))| {
+        let build = builds.remove(&harness.bin);
         async move {
             let started = std::time::Instant::now();
             let outcome = match build {
                 Some(build) => {
-                    let first = judge(wb, ex, build.clone()).await?;
+                    let first = judge(wb, ex, harness, build.clone()).await?;
                     let mut outcome = first;
                     for run in 2..=runs {
-                        let again = judge(wb, ex, build.clone()).await?;
+                        let again = judge(wb, ex, harness, build.clone()).await?;
                         if again.is_passed() != outcome.is_passed() {
                             outcome = flaky(again, outcome.label(), run);
                             break;
@@ -128,7 +131,7 @@ pub async fn check_many_repeated(
                     }
                     outcome
                 }
-                None => anyhow::bail!("`{bin}` was not built"),
+                None => anyhow::bail!("`{}` was not built", harness.bin),
             };
             Ok::<_, anyhow::Error>((i, outcome, started.elapsed()))
         }
@@ -183,29 +186,35 @@ fn flaky(outcome: Outcome, first: &str, run: usize) -> Outcome {
     }
 }
 
-/// Runs what `build` produced for `ex` (or reports why it did not build).
-pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<Outcome> {
-    if build.timed_out || !build.success {
-        let reasons = rules::refusals(&build.diagnostics, &wb.root);
-        if !reasons.is_empty() {
-            return Ok(Outcome::Refused(Refused { reasons }));
+/// Runs what `build` of `harness` produced for `ex` (or reports why it did not build).
+pub async fn judge(
+    wb: &Workbook,
+    ex: &Exercise,
+    harness: &Harness,
+    build: cargo::Build,
+) -> Result<Outcome> {
+    let exe = match build.ended {
+        BuildEnd::Built(exe) => exe,
+        BuildEnd::Failed { .. } | BuildEnd::TimedOut => {
+            let reasons = rules::refusals(&build.diagnostics, &wb.root);
+            if !reasons.is_empty() {
+                return Ok(Outcome::Refused(Refused { reasons }));
+            }
+            let (stderr, timed_out) = match build.ended {
+                BuildEnd::Failed { stderr } => (stderr, None),
+                _ => (String::new(), Some(COMPILE_TIME_LIMIT)),
+            };
+            return Ok(Outcome::CompileError(CompileError {
+                diagnostics: build.diagnostics,
+                cargo_stderr: cargo::tidy_paths(&stderr, &wb.root),
+                timed_out,
+                clippy: false,
+            }));
         }
-        return Ok(Outcome::CompileError(CompileError {
-            diagnostics: build.diagnostics,
-            cargo_stderr: cargo::tidy_paths(&build.stderr, &wb.root),
-            timed_out: build.timed_out.then_some(COMPILE_TIME_LIMIT),
-            clippy: false,
-        }));
-    }
+    };
     let warnings = build.diagnostics;
-    let exe = build.executable.with_context(|| {
-        format!(
-            "cargo built `{}` but did not say where the executable is",
-            ex.name
-        )
-    })?;
     // Before any of it runs: the build read only what it is made of.
-    let allowed = sync::inputs_of(wb, ex, &build.bin);
+    let allowed = sync::inputs_of(wb, ex, harness);
     // clippy's driver reads its configuration and the package's manifest.
     let toolchain = if wb.grading {
         BTreeSet::from([
@@ -225,7 +234,7 @@ pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<
     if !reasons.is_empty() {
         return Ok(Outcome::Refused(Refused { reasons }));
     }
-    if let Some(lints) = clippy_lints(wb, ex, &build.bin, &warnings).await? {
+    if let Some(lints) = clippy_lints(wb, ex, harness, &warnings).await? {
         return Ok(Outcome::CompileError(CompileError {
             diagnostics: lints,
             cargo_stderr: String::new(),
@@ -247,10 +256,10 @@ pub async fn judge(wb: &Workbook, ex: &Exercise, build: cargo::Build) -> Result<
 async fn clippy_lints(
     wb: &Workbook,
     ex: &Exercise,
-    bin: &str,
+    harness: &Harness,
     warnings: &[cargo::Diagnostic],
 ) -> Result<Option<Vec<cargo::Diagnostic>>> {
-    let solution = bin == ex.harness_bin(crate::exercise::Variant::Solution);
+    let solution = harness.of == HarnessOf::Solution;
     if !(ex.strict_clippy || wb.rustlings_format && solution) {
         return Ok(None);
     }
@@ -262,7 +271,7 @@ async fn clippy_lints(
             .cloned()
             .collect()
     } else {
-        cargo::clippy(wb, bin).await?
+        cargo::clippy(wb, &harness.bin).await?
     };
     Ok((!lints.is_empty()).then_some(lints))
 }

@@ -57,14 +57,6 @@ pub async fn lock(path: &Path) -> Result<Lock> {
     }
 }
 
-/// FNV-1a: a content hash that stays the same across Rust versions, so that logs can be
-/// compared with hashes computed elsewhere.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// Writes `contents` to `path` (creating its directory) unless the file already holds exactly
 /// that, so that cargo's fingerprints of unchanged files stay as they were. Returns whether it
 /// wrote.
@@ -83,12 +75,6 @@ pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fnv1a_matches_the_reference_values() {
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
-    }
 
     #[test]
     fn replaces_the_file_and_leaves_no_temporary_behind() {

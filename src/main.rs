@@ -8,6 +8,7 @@ mod confine;
 mod embedded;
 mod exercise;
 mod explain;
+mod fnv;
 mod fs_util;
 mod git;
 mod grade;

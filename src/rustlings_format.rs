@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::exercise::{Exercise, Variant};
+use crate::exercise::Variant;
 use crate::fs_util::write_if_changed;
 use crate::sync;
 use crate::workbook::{INFO_FILE, Workbook};
@@ -157,14 +157,6 @@ fn relocated(deps: &toml::Table) -> toml::Table {
             (name.clone(), spec)
         })
         .collect()
-}
-
-/// The files harness `bin` of `ex` is made of in a set's build root: the one source file.
-pub fn inputs_of(ex: &Exercise, bin: &str) -> Option<PathBuf> {
-    [Variant::Exercise, Variant::Solution]
-        .into_iter()
-        .find(|variant| ex.harness_bin(*variant) == bin)
-        .map(|variant| ex.source_path(variant))
 }
 
 #[cfg(test)]

@@ -68,6 +68,15 @@ pub struct Variation {
 }
 
 impl Variation {
+    pub fn harness(&self) -> Harness {
+        Harness {
+            bin: self.bin(),
+            of: HarnessOf::Variation(self.kind),
+            source: self.path.clone(),
+            file: self.harness_path(),
+        }
+    }
+
     pub fn bin(&self) -> String {
         format!(
             "{}-{}-{}",
@@ -168,27 +177,53 @@ pub fn harness_path(ex: &Exercise, variant: Variant) -> PathBuf {
     Path::new(HARNESS_DIR).join(format!("{}.rs", ex.harness_bin(variant)))
 }
 
-/// The workbook-relative files that binary `bin` of `ex` is made of: its harness, the check
-/// file and the one source file the harness includes. Nothing else may be read to build it.
-pub fn inputs_of(wb: &Workbook, ex: &Exercise, bin: &str) -> BTreeSet<PathBuf> {
-    if wb.rustlings_format {
-        return crate::rustlings_format::inputs_of(ex, bin)
-            .into_iter()
-            .collect();
-    }
-    let mut files = BTreeSet::from([ex.check_path()]);
-    for variant in [Variant::Exercise, Variant::Solution] {
-        if ex.harness_bin(variant) == bin {
-            files.insert(harness_path(ex, variant));
-            files.insert(ex.source_path(variant));
-            return files;
+/// What a harness builds with the checks of its exercise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HarnessOf {
+    Exercise,
+    Solution,
+    Variation(VariationKind),
+}
+
+/// One harness: the cargo target that builds one file with its exercise's checks. The one
+/// place that knows the layout of the generated files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Harness {
+    /// The target's name: `join1`, `join1-solution`, `join1-wrong-no-limit`.
+    pub bin: String,
+    pub of: HarnessOf,
+    /// The file built with the checks, relative to the workbook root.
+    pub source: PathBuf,
+    /// The generated harness file that `include!`s it (in a rustlings-format set the source is
+    /// the crate root, and there is none).
+    pub file: PathBuf,
+}
+
+impl Harness {
+    pub fn of(ex: &Exercise, variant: Variant) -> Self {
+        Self {
+            bin: ex.harness_bin(variant),
+            of: match variant {
+                Variant::Exercise => HarnessOf::Exercise,
+                Variant::Solution => HarnessOf::Solution,
+            },
+            source: ex.source_path(variant),
+            file: harness_path(ex, variant),
         }
     }
-    if let Some(variation) = variations(wb).0.into_iter().find(|v| v.bin() == bin) {
-        files.insert(variation.harness_path());
-        files.insert(variation.path);
+}
+
+/// The workbook-relative files that `harness` of `ex` is made of: its harness file, the check
+/// file and the one source file it includes. Nothing else may be read to build it.
+pub fn inputs_of(wb: &Workbook, ex: &Exercise, harness: &Harness) -> BTreeSet<PathBuf> {
+    if wb.rustlings_format {
+        return BTreeSet::from([harness.source.clone()]);
     }
-    files
+    BTreeSet::from([
+        ex.check_path(),
+        harness.file.clone(),
+        harness.source.clone(),
+    ])
 }
 
 /// Generated files whose content differs from the plan, and stale harness files.

@@ -25,9 +25,10 @@ use crate::commands::Session;
 use crate::commands::record_verdict;
 use crate::commands::reset::reset_exercise;
 use crate::exercise::Variant;
-use crate::fs_util::fnv1a;
+use crate::fnv::fnv1a;
 use crate::outcome::Outcome;
 use crate::state::State;
+use crate::sync::Harness;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
 use crate::workbook::{INFO_FILE, Workbook};
@@ -372,7 +373,7 @@ impl<'a> App<'a> {
         let idx = self.current;
         let future: JobFuture<'a> = Box::pin(async move {
             let ex = &wb.exercises[idx];
-            check(wb, ex, &ex.harness_bin(Variant::Exercise))
+            check(wb, ex, &Harness::of(ex, Variant::Exercise))
                 .await
                 .map(JobOutput::One)
         });

@@ -11,7 +11,7 @@ use crate::check::check_many_repeated;
 use crate::exercise::{Exercise, Variant};
 use crate::outcome::Outcome;
 use crate::outln;
-use crate::sync::{self, Variation, VariationKind};
+use crate::sync::{self, Harness, Variation, VariationKind};
 use crate::term;
 use crate::warm_up::ensure_dependencies;
 use crate::workbook::Workbook;
@@ -190,21 +190,6 @@ fn failure_text(outcome: &Outcome, path: &Path) -> String {
 
 pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCode> {
     let wb = load_clone(root)?;
-    let mut problems: Vec<String> = wb.tree_problems();
-    let stale = if wb.rustlings_format {
-        Vec::new()
-    } else {
-        sync::out_of_date(&wb)?
-    };
-    if !stale.is_empty() {
-        let files: Vec<String> = stale.iter().map(|p| format!("`{}`", p.display())).collect();
-        problems.push(format!(
-            "the build plumbing is out of date ({}): run `asynclings dev sync`",
-            files.join(", ")
-        ));
-    }
-    let (variations, fix_problems) = sync::variations(&wb);
-    problems.extend(fix_problems);
     let selected: Vec<&Exercise> = if names.is_empty() {
         wb.exercises.iter().collect()
     } else {
@@ -213,7 +198,98 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
             .map(|name| wb.find(name).map(|idx| &wb.exercises[idx]))
             .collect::<Result<_>>()?
     };
+    let (variations, mut problems) = static_problems(&wb, &selected)?;
+    if problems.iter().any(|p| p.starts_with(STALE_PLUMBING)) {
+        // Building against stale plumbing would report confusing errors; sync first.
+        return report(problems, 0);
+    }
+    ensure_dependencies(&wb).await?;
+    // Everything is built in one cargo run and checked in parallel; then judged in order.
+    let mut items: Vec<(&Exercise, Harness)> = Vec::new();
     for ex in &selected {
+        items.push((ex, Harness::of(ex, Variant::Exercise)));
+        items.push((ex, Harness::of(ex, Variant::Solution)));
+        for variation in variations.iter().filter(|v| v.exercise == ex.name) {
+            items.push((ex, variation.harness()));
+        }
+    }
+    let bar = term::StepsBar::new(items.len());
+    let outcomes = check_many_repeated(&wb, &items, runs.max(1), |progress| {
+        let (what, done) = progress.phase();
+        bar.step(what, done);
+    })
+    .await?;
+    bar.finish();
+    let mut outcomes: HashMap<String, Outcome> = items
+        .iter()
+        .map(|(_, harness)| harness.bin.clone())
+        .zip(outcomes.into_iter().map(|(o, _)| o))
+        .collect();
+    let mut take = |bin: String| outcomes.remove(&bin).expect("every harness was checked");
+    let mut n_ok = 0;
+    for ex in &selected {
+        let shipped = take(ex.harness_bin(Variant::Exercise));
+        let solved = take(ex.harness_bin(Variant::Solution));
+        let mut tried = Vec::new();
+        for variation in variations.iter().filter(|v| v.exercise == ex.name) {
+            let expected = match variation.kind {
+                VariationKind::WrongFix => Some(expectation(variation, root)?),
+                VariationKind::ValidAlternative => None,
+            };
+            tried.push((variation, take(variation.bin()), expected));
+        }
+        let mut verdict = judge_exercise(ex, &shipped, &solved, &tried);
+        if let Some(diff) = cargo::rustfmt_check(&root.join(ex.solution_path())).await? {
+            verdict.problems.push(format!(
+                "`{}` is not rustfmt-clean:\n{diff}",
+                ex.solution_path().display()
+            ));
+        }
+        if verdict.problems.is_empty() {
+            n_ok += 1;
+            let runs_note = if runs > 1 {
+                format!(" ({runs} runs each)")
+            } else {
+                String::new()
+            };
+            outln!(
+                "{} {:<28} {}{runs_note}",
+                term::green("✓"),
+                ex.name,
+                verdict.summary
+            )?;
+        } else {
+            outln!("{} {}", term::red("✗"), ex.name)?;
+            problems.extend(verdict.problems);
+        }
+    }
+    report(problems, n_ok)
+}
+
+/// The start of the problem that stops `dev check` before it builds anything.
+const STALE_PLUMBING: &str = "the build plumbing is out of date";
+
+/// What can be found without building: the tree against info.toml, the generated plumbing,
+/// the wrong-fix and valid-alternative files, solutions and hints, and the rules for exercise
+/// and check files. Returns the variations of the workbook too.
+fn static_problems(wb: &Workbook, selected: &[&Exercise]) -> Result<(Vec<Variation>, Vec<String>)> {
+    let root = &wb.root;
+    let mut problems: Vec<String> = wb.tree_problems();
+    let stale = if wb.rustlings_format {
+        Vec::new()
+    } else {
+        sync::out_of_date(wb)?
+    };
+    if !stale.is_empty() {
+        let files: Vec<String> = stale.iter().map(|p| format!("`{}`", p.display())).collect();
+        problems.push(format!(
+            "{STALE_PLUMBING} ({}): run `asynclings dev sync`",
+            files.join(", ")
+        ));
+    }
+    let (variations, fix_problems) = sync::variations(wb);
+    problems.extend(fix_problems);
+    for ex in selected {
         if !root.join(ex.solution_path()).is_file() {
             problems.push(format!(
                 "`{}` is missing: every exercise needs a solution",
@@ -237,133 +313,93 @@ pub async fn check(root: &Path, names: &[String], runs: usize) -> Result<ExitCod
             problems.extend(check_file_problems(ex, &checks));
         }
     }
-    if !stale.is_empty() {
-        // Building against stale plumbing would report confusing errors; sync first.
-        return report(problems, 0);
-    }
+    Ok((variations, problems))
+}
 
-    ensure_dependencies(&wb).await?;
-    // Everything is built in one cargo run and checked in parallel; then judged in order.
-    let mut items: Vec<(&Exercise, String)> = Vec::new();
-    for ex in &selected {
-        items.push((ex, ex.harness_bin(Variant::Exercise)));
-        items.push((ex, ex.harness_bin(Variant::Solution)));
-        for variation in variations.iter().filter(|v| v.exercise == ex.name) {
-            items.push((ex, variation.bin()));
-        }
+/// The verdict of `dev check` on one exercise.
+#[derive(Debug)]
+struct ExerciseVerdict {
+    /// What was shown to hold, for the line of a sound exercise.
+    summary: String,
+    problems: Vec<String>,
+}
+
+/// Judges one exercise from its outcomes: the file as shipped must fail (or pass, when marked
+/// so), the solution pass, each wrong fix fail as its header expects (`None` for a valid
+/// alternative) and each valid alternative pass.
+fn judge_exercise(
+    ex: &Exercise,
+    shipped: &Outcome,
+    solved: &Outcome,
+    tried: &[(&Variation, Outcome, Option<Expectation>)],
+) -> ExerciseVerdict {
+    let mut problems = Vec::new();
+    match (ex.skip_check_unsolved, shipped.is_passed()) {
+        (false, true) => problems.push(format!(
+            "`{}` passes as shipped: the learner has nothing to fix (mark it \
+             `skip_check_unsolved = true` if that is meant)",
+            ex.path().display()
+        )),
+        (true, false) => problems.push(format!(
+            "`{}` is marked to pass as shipped but does not: {}\n{}",
+            ex.path().display(),
+            shipped.label(),
+            failure_text(shipped, &ex.path())
+        )),
+        _ => {}
     }
-    let bar = term::StepsBar::new(items.len());
-    let outcomes = check_many_repeated(&wb, &items, runs.max(1), |progress| {
-        let (what, done) = progress.phase();
-        bar.step(what, done);
-    })
-    .await?;
-    bar.finish();
-    let mut outcomes: HashMap<String, Outcome> = items
-        .iter()
-        .map(|(_, bin)| bin.clone())
-        .zip(outcomes.into_iter().map(|(o, _)| o))
-        .collect();
-    let mut take = |bin: String| outcomes.remove(&bin).expect("every harness was checked");
-    let mut n_ok = 0;
-    for ex in &selected {
-        let mut line_problems = Vec::new();
-        let shipped = take(ex.harness_bin(Variant::Exercise));
-        match (ex.skip_check_unsolved, shipped.is_passed()) {
-            (false, true) => line_problems.push(format!(
-                "`{}` passes as shipped: the learner has nothing to fix (mark it \
-                 `skip_check_unsolved = true` if that is meant)",
-                ex.path().display()
-            )),
-            (true, false) => line_problems.push(format!(
-                "`{}` is marked to pass as shipped but does not: {}\n{}",
-                ex.path().display(),
-                shipped.label(),
-                failure_text(&shipped, &ex.path())
-            )),
-            _ => {}
-        }
-        let solved = take(ex.harness_bin(Variant::Solution));
-        if !solved.is_passed() {
-            line_problems.push(format!(
-                "`{}` does not pass its checks: {}\n{}",
-                ex.solution_path().display(),
-                solved.label(),
-                failure_text(&solved, &ex.solution_path())
-            ));
-        }
-        if let Some(diff) = cargo::rustfmt_check(&root.join(ex.solution_path())).await? {
-            line_problems.push(format!(
-                "`{}` is not rustfmt-clean:\n{diff}",
-                ex.solution_path().display()
-            ));
-        }
-        let mut n_fixes = 0;
-        let mut n_valid = 0;
-        for variation in variations.iter().filter(|v| v.exercise == ex.name) {
-            let outcome = take(variation.bin());
-            let text = failure_text(&outcome, &variation.path);
-            if variation.kind == VariationKind::ValidAlternative {
-                n_valid += 1;
-                if !outcome.is_passed() {
-                    line_problems.push(format!(
-                        "valid alternative `{}` is a correct answer but the checks reject it \
-                         ({}):\n{text}",
-                        variation.path.display(),
-                        outcome.label()
-                    ));
-                }
-                continue;
-            }
-            n_fixes += 1;
-            let expected = expectation(variation, root)?;
-            let met = match (&expected, &outcome) {
-                (Expectation::CompileError, Outcome::CompileError(_)) => true,
-                (
-                    Expectation::Message(message),
-                    Outcome::ChecksFailed(_) | Outcome::TimedOut(_),
-                ) => text.contains(message.as_str()),
-                _ => false,
-            };
-            if !met {
-                line_problems.push(format!(
-                    "wrong fix `{}` should fail with {expected:?} but the outcome was {}:\n{text}",
+    if !solved.is_passed() {
+        problems.push(format!(
+            "`{}` does not pass its checks: {}\n{}",
+            ex.solution_path().display(),
+            solved.label(),
+            failure_text(solved, &ex.solution_path())
+        ));
+    }
+    let (mut n_fixes, mut n_valid) = (0, 0);
+    for (variation, outcome, expected) in tried {
+        let text = failure_text(outcome, &variation.path);
+        let Some(expected) = expected else {
+            n_valid += 1;
+            if !outcome.is_passed() {
+                problems.push(format!(
+                    "valid alternative `{}` is a correct answer but the checks reject it \
+                     ({}):\n{text}",
                     variation.path.display(),
                     outcome.label()
                 ));
             }
-        }
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let mut fixes_note = String::new();
-        if n_fixes > 0 {
-            fixes_note += &format!(", {} rejected", plural(n_fixes, "wrong fix", "wrong fixes"));
-        }
-        if n_valid > 0 {
-            fixes_note += &format!(
-                ", {} accepted",
-                plural(n_valid, "valid alternative", "valid alternatives")
-            );
-        }
-        let runs_note = if runs > 1 {
-            format!(" ({runs} runs each)")
-        } else {
-            String::new()
+            continue;
         };
-        if line_problems.is_empty() {
-            n_ok += 1;
-            outln!(
-                "{} {:<28} {} as shipped, solution passes{fixes_note}{runs_note}",
-                term::green("✓"),
-                ex.name,
-                shipped.label(),
-            )?;
-        } else {
-            outln!("{} {}", term::red("✗"), ex.name)?;
-            problems.extend(line_problems);
+        n_fixes += 1;
+        let met = match (expected, outcome) {
+            (Expectation::CompileError, Outcome::CompileError(_)) => true,
+            (Expectation::Message(message), Outcome::ChecksFailed(_) | Outcome::TimedOut(_)) => {
+                text.contains(message.as_str())
+            }
+            _ => false,
+        };
+        if !met {
+            problems.push(format!(
+                "wrong fix `{}` should fail with {expected:?} but the outcome was {}:\n{text}",
+                variation.path.display(),
+                outcome.label()
+            ));
         }
     }
-    report(problems, n_ok)
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut summary = format!("{} as shipped, solution passes", shipped.label());
+    if n_fixes > 0 {
+        summary += &format!(", {} rejected", plural(n_fixes, "wrong fix", "wrong fixes"));
+    }
+    if n_valid > 0 {
+        summary += &format!(
+            ", {} accepted",
+            plural(n_valid, "valid alternative", "valid alternatives")
+        );
+    }
+    ExerciseVerdict { summary, problems }
 }
 
 /// What an exercise file must be like for the harness and for the learner.
@@ -431,4 +467,103 @@ fn report(problems: Vec<String>, n_ok: usize) -> Result<ExitCode> {
         problems.len()
     )?;
     Ok(ExitCode::FAILURE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{CheckFailure, ChecksFailed, Passed};
+
+    fn exercise() -> Exercise {
+        Exercise {
+            name: "join1".to_owned(),
+            dir: Some("03_join".to_owned()),
+            test: true,
+            strict_clippy: false,
+            skip_check_unsolved: false,
+            hints: vec!["a".to_owned()],
+            time_limit: std::time::Duration::from_secs(5),
+            points: 1,
+            info_line: 1,
+            advice: Default::default(),
+        }
+    }
+
+    fn passed() -> Outcome {
+        Outcome::Passed(Passed {
+            n_checks: 2,
+            warnings: Vec::new(),
+            output: String::new(),
+        })
+    }
+
+    fn failed(message: &str) -> Outcome {
+        Outcome::ChecksFailed(ChecksFailed {
+            failures: vec![CheckFailure {
+                name: "timing".to_owned(),
+                message: message.to_owned(),
+                timeline: None,
+            }],
+            n_checks: 2,
+            warnings: Vec::new(),
+        })
+    }
+
+    fn variation(kind: VariationKind, what: &str) -> Variation {
+        Variation {
+            kind,
+            exercise: "join1".to_owned(),
+            what: what.to_owned(),
+            path: std::path::PathBuf::from(format!("tests/x/join1__{what}.rs")),
+        }
+    }
+
+    #[test]
+    fn a_sound_exercise_says_what_held() {
+        let fix = variation(VariationKind::WrongFix, "in_turn");
+        let valid = variation(VariationKind::ValidAlternative, "join_all");
+        let tried = [
+            (
+                &fix,
+                failed("took 420ms: are they awaited one after another?"),
+                Some(Expectation::Message("awaited one after another".to_owned())),
+            ),
+            (&valid, passed(), None),
+        ];
+        let verdict = judge_exercise(&exercise(), &failed("x"), &passed(), &tried);
+        assert!(verdict.problems.is_empty(), "{:?}", verdict.problems);
+        assert_eq!(
+            verdict.summary,
+            "checks failed as shipped, solution passes, 1 wrong fix rejected, 1 valid \
+             alternative accepted"
+        );
+    }
+
+    #[test]
+    fn each_broken_promise_is_a_problem_of_its_own() {
+        let fix = variation(VariationKind::WrongFix, "in_turn");
+        let valid = variation(VariationKind::ValidAlternative, "join_all");
+        let tried = [
+            // The wrong fix fails, but not for the reason its header gives.
+            (
+                &fix,
+                failed("a different message"),
+                Some(Expectation::Message("awaited one after another".to_owned())),
+            ),
+            (&valid, failed("rejected"), None),
+        ];
+        let verdict = judge_exercise(&exercise(), &passed(), &failed("no"), &tried);
+        let problems = verdict.problems.join("\n");
+        assert_eq!(verdict.problems.len(), 4, "{problems}");
+        assert!(problems.contains("passes as shipped"), "{problems}");
+        assert!(problems.contains("does not pass its checks"), "{problems}");
+        assert!(
+            problems.contains("wrong fix `tests/x/join1__in_turn.rs` should fail"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("valid alternative `tests/x/join1__join_all.rs`"),
+            "{problems}"
+        );
+    }
 }

@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::check::check;
 use crate::commands::{Session, record_verdict, require_file};
 use crate::exercise::Variant;
+use crate::sync::Harness;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
 use crate::{out, outln};
@@ -39,7 +40,7 @@ async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCod
         term::bold("Checking"),
         term::file_link(&shown, &session.wb.learner_file(&ex))
     )?;
-    let outcome = check(&session.wb, &ex, &ex.harness_bin(Variant::Exercise)).await?;
+    let outcome = check(&session.wb, &ex, &Harness::of(&ex, Variant::Exercise)).await?;
     out!(
         "{}",
         term::fit_stdout(&outcome.render_with(

@@ -420,12 +420,12 @@ impl Drop for Tmux {
     }
 }
 
-/// The content hash watch mode writes in its log (FNV-1a, 64 bits).
+#[path = "../../src/fnv.rs"]
+mod fnv;
+
+/// The content hash watch mode writes in its log.
 pub fn fnv1a(bytes: &[u8]) -> String {
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
+    format!("{:016x}", fnv::fnv1a(bytes))
 }
 
 /// Waits until `log` has a line containing `text`.
