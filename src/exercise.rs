@@ -81,3 +81,22 @@ impl Exercise {
         }
     }
 }
+
+#[cfg(test)]
+impl Exercise {
+    /// An exercise `dir/name` with one hint and the defaults, for unit tests.
+    pub fn for_tests(dir: &str, name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            dir: Some(dir.to_owned()),
+            test: true,
+            strict_clippy: false,
+            skip_check_unsolved: false,
+            hints: vec!["a hint".to_owned()],
+            time_limit: DEFAULT_TIME_LIMIT,
+            points: 1,
+            info_line: 1,
+            advice: Default::default(),
+        }
+    }
+}

@@ -475,18 +475,7 @@ mod tests {
     use crate::outcome::{CheckFailure, ChecksFailed, Passed};
 
     fn exercise() -> Exercise {
-        Exercise {
-            name: "join1".to_owned(),
-            dir: Some("03_join".to_owned()),
-            test: true,
-            strict_clippy: false,
-            skip_check_unsolved: false,
-            hints: vec!["a".to_owned()],
-            time_limit: std::time::Duration::from_secs(5),
-            points: 1,
-            info_line: 1,
-            advice: Default::default(),
-        }
+        Exercise::for_tests("03_join", "join1")
     }
 
     fn passed() -> Outcome {

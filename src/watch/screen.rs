@@ -308,24 +308,14 @@ mod tests {
     use crate::outcome::{CheckFailure, ChecksFailed, CompileError, Passed, Refused, TimedOut};
 
     fn exercise() -> Exercise {
-        Exercise {
-            name: "join1".to_owned(),
-            dir: Some("03_join".to_owned()),
-            test: true,
-            strict_clippy: false,
-            skip_check_unsolved: false,
-            hints: vec![
-                "Look at how the three requests are awaited: does the second start before the \
-                 first has finished?"
-                    .to_owned(),
-                "`tokio::join!` polls several futures together and waits for all of them."
-                    .to_owned(),
-            ],
-            time_limit: Duration::from_secs(5),
-            points: 1,
-            info_line: 1,
-            advice: Default::default(),
-        }
+        let mut ex = Exercise::for_tests("03_join", "join1");
+        ex.hints = vec![
+            "Look at how the three requests are awaited: does the second start before the \
+             first has finished?"
+                .to_owned(),
+            "`tokio::join!` polls several futures together and waits for all of them.".to_owned(),
+        ];
+        ex
     }
 
     fn error(file: &str, line: usize, message: &str) -> Diagnostic {

@@ -272,7 +272,7 @@ fn chromium() -> Option<&'static str> {
         std::env::var_os("CI").is_none(),
         "chromium is not installed: `.ci/run` installs it"
     );
-    eprintln!("note: chromium is not installed, so the class report is not checked in a browser");
+    crate::support::skipped("chromium is not installed, so the class report's check in a browser");
     None
 }
 
