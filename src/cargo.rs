@@ -273,13 +273,37 @@ pub async fn build_many(wb: &Workbook, bins: &[String]) -> Result<HashMap<String
 pub async fn build_many_reporting(
     wb: &Workbook,
     bins: &[String],
+    on_built: impl FnMut(usize),
+) -> Result<HashMap<String, Build>> {
+    build_targets(wb, &wb.checks_package, "--test", bins, on_built).await
+}
+
+/// Builds the learner's file of exercise `name` as the program it also is (its `main`): the
+/// exercise package's binary, which rust-analyzer reads too.
+pub async fn build_program(wb: &Workbook, name: &str) -> Result<Build> {
+    let names = [name.to_owned()];
+    let mut builds = build_targets(wb, EXERCISES_PACKAGE, "--bin", &names, |_| {}).await?;
+    Ok(builds
+        .remove(name)
+        .expect("build_targets reports every target it was given"))
+}
+
+/// The package whose binaries are the learner's files.
+const EXERCISES_PACKAGE: &str = "exercises";
+
+/// Builds targets `names` (selected with `flag`: `--test` or `--bin`) of `package` in one run.
+async fn build_targets(
+    wb: &Workbook,
+    package: &str,
+    flag: &str,
+    bins: &[String],
     mut on_built: impl FnMut(usize),
 ) -> Result<HashMap<String, Build>> {
     let mut cmd = cargo(wb, "build");
-    cmd.args(["--package", &wb.checks_package, "--keep-going"])
+    cmd.args(["--package", package, "--keep-going"])
         .arg("--message-format=json-diagnostic-rendered-ansi");
     for bin in bins {
-        cmd.args(["--test", bin]);
+        cmd.args([flag, bin]);
     }
     let wanted: Vec<&str> = bins.iter().map(String::as_str).collect();
     let mut diagnostics: HashMap<String, Vec<Diagnostic>> = HashMap::new();

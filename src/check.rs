@@ -195,22 +195,7 @@ pub async fn judge(
 ) -> Result<Outcome> {
     let exe = match build.ended {
         BuildEnd::Built(exe) => exe,
-        BuildEnd::Failed { .. } | BuildEnd::TimedOut => {
-            let reasons = rules::refusals(&build.diagnostics, &wb.root);
-            if !reasons.is_empty() {
-                return Ok(Outcome::Refused(Refused { reasons }));
-            }
-            let (stderr, timed_out) = match build.ended {
-                BuildEnd::Failed { stderr } => (stderr, None),
-                _ => (String::new(), Some(COMPILE_TIME_LIMIT)),
-            };
-            return Ok(Outcome::CompileError(CompileError {
-                diagnostics: build.diagnostics,
-                cargo_stderr: cargo::tidy_paths(&stderr, &wb.root),
-                timed_out,
-                clippy: false,
-            }));
-        }
+        ended => return Ok(not_built(wb, ended, build.diagnostics)),
     };
     let warnings = build.diagnostics;
     // Before any of it runs: the build read only what it is made of.
@@ -246,6 +231,36 @@ pub async fn judge(
         run_checks(wb, ex, &exe, warnings).await
     } else {
         run_program(wb, ex, &exe, warnings).await
+    }
+}
+
+/// Why a build made no executable: a refusal by the rules, or a compile error.
+fn not_built(wb: &Workbook, ended: BuildEnd, diagnostics: Vec<cargo::Diagnostic>) -> Outcome {
+    let reasons = rules::refusals(&diagnostics, &wb.root);
+    if !reasons.is_empty() {
+        return Outcome::Refused(Refused { reasons });
+    }
+    let (stderr, timed_out) = match ended {
+        BuildEnd::Failed { stderr } => (stderr, None),
+        _ => (String::new(), Some(COMPILE_TIME_LIMIT)),
+    };
+    Outcome::CompileError(CompileError {
+        diagnostics,
+        cargo_stderr: cargo::tidy_paths(&stderr, &wb.root),
+        timed_out,
+        clippy: false,
+    })
+}
+
+/// Builds the learner's file of `ex` as a program and runs its `main` (confined, with the
+/// exercise's time limit), for what it prints. The hidden checks play no part: this is no
+/// verdict on the exercise.
+pub async fn run_main(wb: &Workbook, ex: &Exercise) -> Result<Outcome> {
+    wb.stage(ex)?;
+    let build = cargo::build_program(wb, &ex.name).await?;
+    match build.ended {
+        BuildEnd::Built(exe) => run_program(wb, ex, &exe, build.diagnostics).await,
+        ended => Ok(not_built(wb, ended, build.diagnostics)),
     }
 }
 

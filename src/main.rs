@@ -81,6 +81,10 @@ enum Command {
     Run {
         /// The exercise's name, as `asynclings list` shows it
         name: Option<String>,
+        /// Run the file as the program it also is, to see what its `main` prints (no checks,
+        /// no verdict)
+        #[arg(long)]
+        main: bool,
     },
     /// Show the next hint for an exercise (the current one if no name is given)
     Hint {
@@ -215,7 +219,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => watch::watch(&root, cli.watch.into()).await,
         Some(Command::Watch { args }) => watch::watch(&root, args.into()).await,
-        Some(Command::Run { name }) => commands::run::run(&root, name.as_deref()).await,
+        Some(Command::Run { name, main }) => commands::run::run(&root, name.as_deref(), main).await,
         Some(Command::Hint { name, all }) => commands::hint::hint(&root, name.as_deref(), all),
         Some(Command::List) => commands::list::list(&root),
         Some(Command::Explain { code }) => explain::explain(code.as_deref()),

@@ -26,7 +26,8 @@
 // Unlike the others, this exercise already passes: there is nothing to fix. Once the verdict
 // says done, press `n` to move on to the next exercise, which is broken for real.
 
-// Every exercise keeps a `main`, so you can also run the file as a program.
+// Every exercise keeps a `main`, so you can also run the file as a program and see what it
+// prints: `asynclings run intro1 --main` (in a clone, `cargo run --release -- run intro1 --main`).
 fn workbook() -> &'static str {
     "asynclings"
 }

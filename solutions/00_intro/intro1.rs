@@ -4,7 +4,8 @@
 // round goes: read the lesson, fix the TODOs, save, read the verdict, ask for a hint when
 // stuck.
 
-// Every exercise keeps a `main`, so you can also run the file as a program.
+// Every exercise keeps a `main`, so you can also run the file as a program and see what it
+// prints: `asynclings run intro1 --main` (in a clone, `cargo run --release -- run intro1 --main`).
 fn workbook() -> &'static str {
     "asynclings"
 }

@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::check::check;
 use crate::commands::{Session, record_verdict, require_file};
 use crate::exercise::Variant;
+use crate::outcome::Outcome;
 use crate::sync::Harness;
 use crate::term;
 use crate::warm_up::ensure_dependencies;
@@ -25,8 +26,55 @@ pub async fn start(root: &Path) -> Result<ExitCode> {
     run_session(session, None).await
 }
 
-pub async fn run(root: &Path, name: Option<&str>) -> Result<ExitCode> {
-    run_session(Session::open(root)?, name).await
+pub async fn run(root: &Path, name: Option<&str>, main: bool) -> Result<ExitCode> {
+    let session = Session::open(root)?;
+    if main {
+        return run_main(session, name).await;
+    }
+    run_session(session, name).await
+}
+
+/// `asynclings run --main [NAME]`: the learner's file as the program it also is, for what its
+/// `main` prints. No verdict, and the progress stays as it was.
+async fn run_main(session: Session, name: Option<&str>) -> Result<ExitCode> {
+    let wb = &session.wb;
+    let ex = &wb.exercises[session.pick(name)?];
+    require_file(wb, ex)?;
+    if wb.rustlings_format {
+        anyhow::bail!(
+            "`--main` builds the exercise package's programs, which a rustlings-format set does \
+             not have: `asynclings run {}` runs its tests, or its program when it has no tests",
+            ex.name
+        );
+    }
+    ensure_dependencies(wb).await?;
+    let shown = ex.path().display().to_string();
+    outln!(
+        "{} {} {}",
+        term::bold("Running"),
+        term::file_link(&shown, &wb.learner_file(ex)),
+        term::dim("as a program (its `main`; the checks are not run)")
+    )?;
+    let outcome = crate::check::run_main(wb, ex).await?;
+    match &outcome {
+        Outcome::Passed(passed) => {
+            let output = passed.output.trim_end();
+            if output.is_empty() {
+                outln!("{}", term::dim("(it printed nothing)"))?;
+            } else {
+                outln!("{output}")?;
+            }
+            outln!("{}", term::green("✓ It ran to the end."))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        other => {
+            out!(
+                "{}",
+                term::fit_stdout(&other.render_with(&shown, term::width(), &ex.advice))
+            )?;
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 async fn run_session(mut session: Session, name: Option<&str>) -> Result<ExitCode> {

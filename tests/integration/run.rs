@@ -216,3 +216,26 @@ fn strict_clippy_makes_clippys_warnings_on_the_learners_file_part_of_the_verdict
         .stdout_has("--> exercises/a/pass1.rs:3:8")
         .stdout_lacks("checks/");
 }
+
+#[test]
+fn main_runs_the_file_as_a_program_without_a_verdict() {
+    let wb = Workbook::fixture("basic");
+    // fail1's checks fail, but its program runs: 2 + 2.
+    wb.run(["run", "fail1", "--main"])
+        .succeeds()
+        .stdout_has("Running exercises/a/fail1.rs as a program")
+        .stdout_has("\n4\n")
+        .stdout_has("It ran to the end.")
+        .stdout_lacks("Checks failed");
+    wb.run(["run", "compile1", "--main"])
+        .fails()
+        .stdout_has("error[E0308]: mismatched types")
+        .stdout_has("does not compile yet");
+    // No verdict was recorded: the progress is as it was.
+    assert!(
+        !wb.path().join(".asynclings-state.toml").exists() || {
+            let state = wb.read(".asynclings-state.toml");
+            !state.contains("fail1")
+        }
+    );
+}
