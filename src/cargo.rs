@@ -279,25 +279,37 @@ pub async fn build_many_reporting(
 }
 
 /// Builds the learner's file of exercise `name` as the program it also is (its `main`): the
-/// exercise package's binary, which rust-analyzer reads too.
+/// binary of the package that lists the learner's files for rust-analyzer. In a clone that is
+/// the `exercises` member; in a learner workspace, the workspace's own package, built into the
+/// exercises' target directory with their profile so that their dependency build serves it.
 pub async fn build_program(wb: &Workbook, name: &str) -> Result<Build> {
+    let mut cmd = cargo(wb, "build");
+    if wb.embedded {
+        cmd.arg("--manifest-path")
+            .arg(wb.learner_root.join("Cargo.toml"))
+            .args(["--config", "profile.dev.debug=false"]);
+    } else {
+        cmd.args(["--package", EXERCISES_PACKAGE]);
+    }
+    cmd.arg("--message-format=json-diagnostic-rendered-ansi")
+        .args(["--bin", name]);
     let names = [name.to_owned()];
-    let mut builds = build_targets(wb, EXERCISES_PACKAGE, "--bin", &names, |_| {}).await?;
+    let mut builds = collect_builds(wb, cmd, &names, |_| {}).await?;
     Ok(builds
         .remove(name)
-        .expect("build_targets reports every target it was given"))
+        .expect("collect_builds reports every target it was given"))
 }
 
-/// The package whose binaries are the learner's files.
+/// The package of a clone whose binaries are the learner's files.
 const EXERCISES_PACKAGE: &str = "exercises";
 
-/// Builds targets `names` (selected with `flag`: `--test` or `--bin`) of `package` in one run.
+/// Builds test targets `names` of `package` in one run.
 async fn build_targets(
     wb: &Workbook,
     package: &str,
     flag: &str,
     bins: &[String],
-    mut on_built: impl FnMut(usize),
+    on_built: impl FnMut(usize),
 ) -> Result<HashMap<String, Build>> {
     let mut cmd = cargo(wb, "build");
     cmd.args(["--package", package, "--keep-going"])
@@ -305,6 +317,16 @@ async fn build_targets(
     for bin in bins {
         cmd.args([flag, bin]);
     }
+    collect_builds(wb, cmd, bins, on_built).await
+}
+
+/// Runs the cargo build `cmd` of targets `bins`, and sorts its messages into one [`Build`] each.
+async fn collect_builds(
+    wb: &Workbook,
+    cmd: Command,
+    bins: &[String],
+    mut on_built: impl FnMut(usize),
+) -> Result<HashMap<String, Build>> {
     let wanted: Vec<&str> = bins.iter().map(String::as_str).collect();
     let mut diagnostics: HashMap<String, Vec<Diagnostic>> = HashMap::new();
     let mut shared = Vec::new();

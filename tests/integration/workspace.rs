@@ -120,6 +120,10 @@ fn every_command_works_in_a_workspace_and_solutions_appear_on_a_pass() {
         .passes()
         .stdout_has("now in `solutions/00_intro/intro2.rs`");
     assert_eq!(wb.read("solutions/00_intro/intro2.rs"), solution);
+    // Its program runs too, from the workspace's own package and the exercises' build.
+    wb.run(["run", "intro2", "--main"])
+        .succeeds()
+        .stdout_has("It ran to the end.");
 
     // From a subdirectory too, as cargo finds its workspace.
     let run = wb.run_slice(&["list"], |cmd| {
