@@ -118,6 +118,23 @@ impl Place {
     }
 }
 
+/// A file's text, for errors that point into it.
+pub struct Located<'a> {
+    pub path: &'a Path,
+    pub source: &'a str,
+}
+
+impl Located<'_> {
+    /// An error at `span` of the file: `info.toml:8:8: message`, then the line and a caret.
+    pub fn error(&self, span: Range<usize>, message: &str) -> anyhow::Error {
+        self.error_at(Place::of(self.source, span), message)
+    }
+
+    pub fn error_at(&self, place: Place, message: &str) -> anyhow::Error {
+        anyhow::anyhow!("{}", located(self.path, Some(place), message, self.source))
+    }
+}
+
 /// Formats an error at a place in a file, with the offending line and a caret under it.
 pub fn located(path: &Path, place: Option<Place>, message: &str, source: &str) -> String {
     let message = message.trim_end();

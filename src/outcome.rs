@@ -212,182 +212,212 @@ impl Outcome {
         width: usize,
         advice: &BTreeMap<String, String>,
     ) -> String {
-        let mut out = String::new();
         match self {
-            Outcome::CompileError(err) => {
-                let n_errors = err.diagnostics.iter().filter(|d| d.is_error()).count();
-                // The learner's own errors first, whole; an error located in the hidden checks
-                // is a consequence of them (a signature the checks cannot call): its headline
-                // and place are enough, with the note below that explains it.
-                let (in_checks, own): (Vec<_>, Vec<_>) = err
-                    .diagnostics
-                    .iter()
-                    .partition(|d| d.is_error() && d.primary_in_checks());
-                for diagnostic in own {
-                    if let Some(rendered) = &diagnostic.rendered {
-                        out += &term::ansi(rendered);
-                    }
-                }
-                for diagnostic in in_checks {
-                    if let Some(rendered) = &diagnostic.rendered {
-                        out += &headline(&term::ansi(rendered));
-                    }
-                }
-                if n_errors == 0 && !err.cargo_stderr.trim().is_empty() {
-                    let _ = writeln!(out, "{}", err.cargo_stderr.trim_end());
-                }
-                match err.timed_out {
-                    Some(limit) => {
-                        let _ = writeln!(
-                            out,
-                            "{} compiling `{path}` took longer than {}s and was stopped",
-                            term::red("✗ Compile timed out:"),
-                            limit.as_secs()
-                        );
-                    }
-                    None if err.clippy => {
-                        let _ = writeln!(
-                            out,
-                            "{} `{path}` compiles, but clippy warns about it, and this \
-                             exercise counts clippy's warnings as errors: read the first one above",
-                            term::red("✗ Clippy:"),
-                        );
-                    }
-                    None => {
-                        let _ = writeln!(
-                            out,
-                            "{} `{path}` does not compile yet: read the first error above",
-                            term::red("✗ Compile error:"),
-                        );
-                    }
-                }
-                out += &explain::render(
-                    &explain::for_diagnostics(&err.diagnostics, Path::new("")),
-                    advice,
-                );
-                if err
-                    .diagnostics
-                    .iter()
-                    .any(|d| d.is_error() && d.primary_in_checks())
-                {
-                    let _ = writeln!(out, "\n{}", term::dim(ERROR_IN_CHECKS));
-                }
-            }
-            Outcome::ChecksFailed(failed) => {
-                // Only the warnings that explain something: the rest would bury the checks.
-                let explained = explain::for_diagnostics(&failed.warnings, Path::new(""));
-                for warning in &failed.warnings {
-                    let warned =
-                        explain::for_diagnostics(std::slice::from_ref(warning), Path::new(""));
-                    if !warned.is_empty()
-                        && let Some(rendered) = &warning.rendered
-                    {
-                        out += &term::ansi(rendered);
-                    }
-                }
-                // Checks that fail with the same message (the learner's panic, re-raised by
-                // each) are shown once, under all their names.
-                let mut shown: Vec<(Vec<&str>, &str, Option<&Timeline>)> = Vec::new();
-                for failure in &failed.failures {
-                    let message = failure.message.trim_end();
-                    let timeline = failure.timeline.as_ref();
-                    match shown
-                        .iter_mut()
-                        .find(|(_, m, t)| *m == message && *t == timeline)
-                    {
-                        Some((names, ..)) => names.push(&failure.name),
-                        None => shown.push((vec![&failure.name], message, timeline)),
-                    }
-                }
-                for (names, message, timeline) in shown {
-                    let _ = writeln!(out, "{} {}", term::red("✗"), term::bold(&names.join(", ")));
-                    for line in message.lines() {
-                        let _ = writeln!(out, "    {line}");
-                    }
-                    if let Some(timeline) = timeline {
-                        out.push('\n');
-                        let picture =
-                            timeline::draw(timeline, width.saturating_sub(4), term::colors());
-                        for line in picture.lines() {
-                            let _ = writeln!(out, "    {line}");
-                        }
-                    }
-                    out.push('\n');
-                }
-                let _ = writeln!(
-                    out,
-                    "{} {} of {} checks failed for `{path}`",
-                    term::red("✗ Checks failed:"),
-                    failed.failures.len(),
-                    failed.n_checks.max(failed.failures.len()),
-                );
-                let messages: String = failed.failures.iter().map(|f| f.message.as_str()).collect();
-                let mut found = explained;
-                for more in explain::for_failure_text(&messages) {
-                    if !found
-                        .iter()
-                        .any(|f| f.explanation.key == more.explanation.key)
-                    {
-                        found.push(more);
-                    }
-                }
-                out += &explain::render(&found, advice);
-            }
-            Outcome::TimedOut(timed_out) => {
-                if !timed_out.output.trim().is_empty() {
-                    let _ = writeln!(out, "{}", timed_out.output.trim_end());
-                }
-                let running = if timed_out.running.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (still running: {})", timed_out.running.join(", "))
-                };
-                let _ = writeln!(
-                    out,
-                    "{} `{path}` did not finish within {}s{running}\n\n{HANG_EXPLANATION}",
-                    term::yellow("⧗ Timed out:"),
-                    timed_out.limit.as_secs(),
-                );
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    term::dim("  Practised in 07_blocking. More: `asynclings explain timeout`")
-                );
-            }
-            Outcome::Refused(refused) => {
-                for reason in &refused.reasons {
-                    let _ = writeln!(out, "{} {reason}", term::red("✗"));
-                }
-                let _ = writeln!(
-                    out,
-                    "{} `{path}` was not run: {REFUSED_NOTE}",
-                    term::red("✗ Refused:"),
-                );
-            }
-            Outcome::Passed(passed) => {
-                for warning in &passed.warnings {
-                    if let Some(rendered) = &warning.rendered {
-                        out += &term::ansi(rendered);
-                    }
-                }
-                if !passed.output.trim().is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "{}\n{}",
-                        term::dim("Output:"),
-                        passed.output.trim_end()
-                    );
-                }
-                let what = match passed.n_checks {
-                    0 => "it runs".to_owned(),
-                    1 => "its check passes".to_owned(),
-                    n => format!("all {n} checks pass"),
-                };
-                let _ = writeln!(out, "{} `{path}`: {what}", term::green("✓ Done:"));
+            Outcome::CompileError(err) => render_compile_error(err, path, advice),
+            Outcome::ChecksFailed(failed) => render_checks_failed(failed, path, width, advice),
+            Outcome::TimedOut(timed_out) => render_timed_out(timed_out, path),
+            Outcome::Refused(refused) => render_refused(refused, path),
+            Outcome::Passed(passed) => render_passed(passed, path),
+        }
+    }
+}
+
+/// The learner's own errors first, whole; then what is located in the hidden checks.
+fn render_compile_error(
+    err: &CompileError,
+    path: &str,
+    advice: &BTreeMap<String, String>,
+) -> String {
+    let mut out = String::new();
+    let n_errors = err.diagnostics.iter().filter(|d| d.is_error()).count();
+    // The learner's own errors first, whole; an error located in the hidden checks
+    // is a consequence of them (a signature the checks cannot call): its headline
+    // and place are enough, with the note below that explains it.
+    let (in_checks, own): (Vec<_>, Vec<_>) = err
+        .diagnostics
+        .iter()
+        .partition(|d| d.is_error() && d.primary_in_checks());
+    for diagnostic in own {
+        if let Some(rendered) = &diagnostic.rendered {
+            out += &term::ansi(rendered);
+        }
+    }
+    for diagnostic in in_checks {
+        if let Some(rendered) = &diagnostic.rendered {
+            out += &headline(&term::ansi(rendered));
+        }
+    }
+    if n_errors == 0 && !err.cargo_stderr.trim().is_empty() {
+        let _ = writeln!(out, "{}", err.cargo_stderr.trim_end());
+    }
+    match err.timed_out {
+        Some(limit) => {
+            let _ = writeln!(
+                out,
+                "{} compiling `{path}` took longer than {}s and was stopped",
+                term::red("✗ Compile timed out:"),
+                limit.as_secs()
+            );
+        }
+        None if err.clippy => {
+            let _ = writeln!(
+                out,
+                "{} `{path}` compiles, but clippy warns about it, and this \
+                 exercise counts clippy's warnings as errors: read the first one above",
+                term::red("✗ Clippy:"),
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{} `{path}` does not compile yet: read the first error above",
+                term::red("✗ Compile error:"),
+            );
+        }
+    }
+    out += &explain::render(
+        &explain::for_diagnostics(&err.diagnostics, Path::new("")),
+        advice,
+    );
+    if err
+        .diagnostics
+        .iter()
+        .any(|d| d.is_error() && d.primary_in_checks())
+    {
+        let _ = writeln!(out, "\n{}", term::dim(ERROR_IN_CHECKS));
+    }
+    out
+}
+
+/// Each failed check with its message (and its timeline), then the notes that explain them.
+fn render_checks_failed(
+    failed: &ChecksFailed,
+    path: &str,
+    width: usize,
+    advice: &BTreeMap<String, String>,
+) -> String {
+    let mut out = String::new();
+    // Only the warnings that explain something: the rest would bury the checks.
+    let explained = explain::for_diagnostics(&failed.warnings, Path::new(""));
+    for warning in &failed.warnings {
+        let warned = explain::for_diagnostics(std::slice::from_ref(warning), Path::new(""));
+        if !warned.is_empty()
+            && let Some(rendered) = &warning.rendered
+        {
+            out += &term::ansi(rendered);
+        }
+    }
+    // Checks that fail with the same message (the learner's panic, re-raised by
+    // each) are shown once, under all their names.
+    let mut shown: Vec<(Vec<&str>, &str, Option<&Timeline>)> = Vec::new();
+    for failure in &failed.failures {
+        let message = failure.message.trim_end();
+        let timeline = failure.timeline.as_ref();
+        match shown
+            .iter_mut()
+            .find(|(_, m, t)| *m == message && *t == timeline)
+        {
+            Some((names, ..)) => names.push(&failure.name),
+            None => shown.push((vec![&failure.name], message, timeline)),
+        }
+    }
+    for (names, message, timeline) in shown {
+        let _ = writeln!(out, "{} {}", term::red("✗"), term::bold(&names.join(", ")));
+        for line in message.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+        if let Some(timeline) = timeline {
+            out.push('\n');
+            let picture = timeline::draw(timeline, width.saturating_sub(4), term::colors());
+            for line in picture.lines() {
+                let _ = writeln!(out, "    {line}");
             }
         }
-        out
+        out.push('\n');
     }
+    let _ = writeln!(
+        out,
+        "{} {} of {} checks failed for `{path}`",
+        term::red("✗ Checks failed:"),
+        failed.failures.len(),
+        failed.n_checks.max(failed.failures.len()),
+    );
+    let messages: String = failed.failures.iter().map(|f| f.message.as_str()).collect();
+    let mut found = explained;
+    for more in explain::for_failure_text(&messages) {
+        if !found
+            .iter()
+            .any(|f| f.explanation.key == more.explanation.key)
+        {
+            found.push(more);
+        }
+    }
+    out += &explain::render(&found, advice);
+    out
+}
+
+/// What ran out of time, and what a hang in async code usually means.
+fn render_timed_out(timed_out: &TimedOut, path: &str) -> String {
+    let mut out = String::new();
+    if !timed_out.output.trim().is_empty() {
+        let _ = writeln!(out, "{}", timed_out.output.trim_end());
+    }
+    let running = if timed_out.running.is_empty() {
+        String::new()
+    } else {
+        format!(" (still running: {})", timed_out.running.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "{} `{path}` did not finish within {}s{running}\n\n{HANG_EXPLANATION}",
+        term::yellow("⧗ Timed out:"),
+        timed_out.limit.as_secs(),
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        term::dim("  Practised in 07_blocking. More: `asynclings explain timeout`")
+    );
+    out
+}
+
+/// Why the file was not run.
+fn render_refused(refused: &Refused, path: &str) -> String {
+    let mut out = String::new();
+    for reason in &refused.reasons {
+        let _ = writeln!(out, "{} {reason}", term::red("✗"));
+    }
+    let _ = writeln!(
+        out,
+        "{} `{path}` was not run: {REFUSED_NOTE}",
+        term::red("✗ Refused:"),
+    );
+    out
+}
+
+/// What passed, with the warnings and what the program printed.
+fn render_passed(passed: &Passed, path: &str) -> String {
+    let mut out = String::new();
+    for warning in &passed.warnings {
+        if let Some(rendered) = &warning.rendered {
+            out += &term::ansi(rendered);
+        }
+    }
+    if !passed.output.trim().is_empty() {
+        let _ = writeln!(
+            out,
+            "{}\n{}",
+            term::dim("Output:"),
+            passed.output.trim_end()
+        );
+    }
+    let what = match passed.n_checks {
+        0 => "it runs".to_owned(),
+        1 => "its check passes".to_owned(),
+        n => format!("all {n} checks pass"),
+    };
+    let _ = writeln!(out, "{} `{path}`: {what}", term::green("✓ Done:"));
+    out
 }
 
 #[cfg(test)]

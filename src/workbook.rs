@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 
 use crate::exercise::{DEFAULT_TIME_LIMIT, Exercise};
 use crate::explain;
-use crate::info_file::{InfoFile, Place, located};
+use crate::info_file::{ExerciseInfo, InfoFile, Located, Place};
 
 pub const INFO_FILE: &str = "info.toml";
 
@@ -39,6 +39,88 @@ pub struct Workbook {
     pub exercises: Vec<Exercise>,
 }
 
+/// One `[[exercises]]` entry of info.toml, checked and resolved, with the place of its name.
+fn exercise(entry: ExerciseInfo, file: &Located) -> Result<(Exercise, Place)> {
+    let name = entry.name.get_ref().clone();
+    let place = Place::of(file.source, entry.name.span());
+    if !is_valid_name(&name) {
+        return Err(file.error_at(
+            place,
+            &format!(
+                "invalid exercise name `{name}`: expected lowercase letters, digits and `_`, \
+                 starting with a letter"
+            ),
+        ));
+    }
+    let dir = match entry.dir {
+        Some(dir) if !is_valid_dir(dir.get_ref()) => {
+            return Err(file.error(
+                dir.span(),
+                &format!(
+                    "invalid dir `{}`: expected one directory name made of letters, digits, `_` \
+                     and `-`",
+                    dir.get_ref()
+                ),
+            ));
+        }
+        dir => dir.map(|dir| dir.into_inner()),
+    };
+    let hints = match (entry.hint, entry.hints) {
+        (Some(_), Some(_)) => {
+            return Err(file.error_at(
+                place,
+                &format!(
+                    "exercise `{name}` has both `hint` and `hints`: keep one (`hints` holds \
+                     several levels)"
+                ),
+            ));
+        }
+        (Some(hint), None) => vec![hint],
+        (None, Some(hints)) => hints.into_inner(),
+        (None, None) => Vec::new(),
+    };
+    let time_limit = match entry.time_limit {
+        Some(limit) if *limit.get_ref() == 0 => {
+            return Err(file.error(limit.span(), "time_limit must be at least 1 second"));
+        }
+        Some(limit) => Duration::from_secs(limit.into_inner()),
+        None => DEFAULT_TIME_LIMIT,
+    };
+    let advice = match entry.advice {
+        Some(advice) => {
+            let span = advice.span();
+            let advice = advice.into_inner();
+            if let Some(key) = advice.keys().find(|key| explain::find(key).is_none()) {
+                return Err(file.error(
+                    span,
+                    &format!(
+                        "`{key}` in `advice` is not an explanation's name (`asynclings explain` \
+                         lists them)"
+                    ),
+                ));
+            }
+            advice
+                .into_iter()
+                .map(|(key, text)| (key, text.trim().to_owned()))
+                .collect()
+        }
+        None => Default::default(),
+    };
+    let ex = Exercise {
+        name,
+        dir,
+        test: entry.test,
+        strict_clippy: entry.strict_clippy,
+        skip_check_unsolved: entry.skip_check_unsolved,
+        hints: hints.into_iter().map(|h| h.trim().to_owned()).collect(),
+        time_limit,
+        points: entry.points.unwrap_or(1),
+        info_line: place.line,
+        advice,
+    };
+    Ok((ex, place))
+}
+
 impl Workbook {
     /// Loads the workbook at `root`, failing on a malformed or inconsistent `info.toml`.
     pub fn load(root: &Path) -> Result<Self> {
@@ -47,108 +129,24 @@ impl Workbook {
             bail!("no `{INFO_FILE}` in `{}`: {NOT_A_WORKBOOK}", root.display());
         }
         let (info, source) = InfoFile::read(&info_path)?;
-        let shown_path = Path::new(INFO_FILE);
+        let info_file = Located {
+            path: Path::new(INFO_FILE),
+            source: &source,
+        };
         let mut exercises = Vec::with_capacity(info.exercises.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
         for entry in info.exercises {
-            let name = entry.name.get_ref().clone();
-            let place = Place::of(&source, entry.name.span());
-            let fail = |message: String| -> anyhow::Error {
-                anyhow::anyhow!("{}", located(shown_path, Some(place), &message, &source))
-            };
-            if !is_valid_name(&name) {
-                return Err(fail(format!(
-                    "invalid exercise name `{name}`: expected lowercase letters, digits and `_`, \
-                     starting with a letter"
-                )));
+            let (ex, place) = exercise(entry, &info_file)?;
+            if let Some(first_line) = seen.insert(ex.name.clone(), place.line) {
+                return Err(info_file.error_at(
+                    place,
+                    &format!(
+                        "duplicate exercise name `{}`: it is already listed on line {first_line}",
+                        ex.name
+                    ),
+                ));
             }
-            if let Some(first_line) = seen.insert(name.clone(), place.line) {
-                return Err(fail(format!(
-                    "duplicate exercise name `{name}`: it is already listed on line {first_line}"
-                )));
-            }
-            let dir = entry.dir.map(|dir| (dir.span(), dir.into_inner()));
-            if let Some((span, dir)) = &dir
-                && !is_valid_dir(dir)
-            {
-                let place = Place::of(&source, span.clone());
-                bail!(
-                    "{}",
-                    located(
-                        shown_path,
-                        Some(place),
-                        &format!(
-                            "invalid dir `{dir}`: expected one directory name made of letters, \
-                             digits, `_` and `-`"
-                        ),
-                        &source
-                    )
-                );
-            }
-            let hints = match (entry.hint, entry.hints) {
-                (Some(_), Some(_)) => {
-                    return Err(fail(format!(
-                        "exercise `{name}` has both `hint` and `hints`: keep one (`hints` holds \
-                         several levels)"
-                    )));
-                }
-                (Some(hint), None) => vec![hint],
-                (None, Some(hints)) => hints.into_inner(),
-                (None, None) => Vec::new(),
-            };
-            let time_limit = match entry.time_limit {
-                Some(limit) if *limit.get_ref() == 0 => {
-                    let place = Place::of(&source, limit.span());
-                    bail!(
-                        "{}",
-                        located(
-                            shown_path,
-                            Some(place),
-                            "time_limit must be at least 1 second",
-                            &source
-                        )
-                    );
-                }
-                Some(limit) => Duration::from_secs(limit.into_inner()),
-                None => DEFAULT_TIME_LIMIT,
-            };
-            let advice = match entry.advice {
-                Some(advice) => {
-                    let span = advice.span();
-                    let advice = advice.into_inner();
-                    if let Some(key) = advice.keys().find(|key| explain::find(key).is_none()) {
-                        bail!(
-                            "{}",
-                            located(
-                                shown_path,
-                                Some(Place::of(&source, span)),
-                                &format!(
-                                    "`{key}` in `advice` is not an explanation's name \
-                                     (`asynclings explain` lists them)"
-                                ),
-                                &source
-                            )
-                        );
-                    }
-                    advice
-                        .into_iter()
-                        .map(|(key, text)| (key, text.trim().to_owned()))
-                        .collect()
-                }
-                None => Default::default(),
-            };
-            exercises.push(Exercise {
-                name,
-                dir: dir.map(|(_, dir)| dir),
-                test: entry.test,
-                strict_clippy: entry.strict_clippy,
-                skip_check_unsolved: entry.skip_check_unsolved,
-                hints: hints.into_iter().map(|h| h.trim().to_owned()).collect(),
-                time_limit,
-                points: entry.points.unwrap_or(1),
-                info_line: place.line,
-                advice,
-            });
+            exercises.push(ex);
         }
         if exercises.is_empty() {
             bail!(

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::info_file::{Place, located};
+use crate::info_file::Located;
 use crate::workbook::Workbook;
 
 /// An assignment file: which exercises count, and points that differ from info.toml's.
@@ -80,12 +80,11 @@ fn selected(
 pub fn read(wb: &Workbook, path: &Path) -> Result<Vec<(usize, u32)>> {
     let source = std::fs::read_to_string(path)
         .with_context(|| format!("failed to read the assignment `{}`", path.display()))?;
-    let at = |span: std::ops::Range<usize>, message: &str| {
-        anyhow::anyhow!(
-            "{}",
-            located(path, Some(Place::of(&source, span)), message, &source)
-        )
+    let file = Located {
+        path,
+        source: &source,
     };
+    let at = |span: std::ops::Range<usize>, message: &str| file.error(span, message);
     let assignment: Assignment = toml::from_str(&source).map_err(|err| match err.span() {
         Some(span) => at(span, err.message()),
         None => anyhow::anyhow!("{}: {}", path.display(), err.message()),
