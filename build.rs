@@ -7,6 +7,8 @@
 
 #[path = "src/fnv.rs"]
 mod fnv;
+#[path = "src/tree.rs"]
+mod tree;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -167,29 +169,18 @@ fn embed_file(out: &mut String, name: &str, path: &Path) {
     .unwrap();
 }
 
-fn rust_files(root: &Path, top: &str) -> Vec<String> {
-    files_under(root, top, &["rs"])
+/// The files under `root/top` with one of `extensions`, as `/`-separated relative paths.
+fn files_under(root: &Path, top: &str, extensions: &[&str]) -> Vec<String> {
+    slashed(tree::files_under(root, top, extensions))
 }
 
-fn files_under(root: &Path, top: &str, extensions: &[&str]) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, extensions: &[&str], out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let relative = dir.join(entry.file_name());
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                walk(root, &relative, extensions, out);
-            } else if relative
-                .extension()
-                .is_some_and(|e| extensions.iter().any(|x| e == *x))
-            {
-                out.push(relative.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, Path::new(top), extensions, &mut out);
-    out.sort();
-    out
+fn rust_files(root: &Path, top: &str) -> Vec<String> {
+    slashed(tree::rust_files(root, top))
+}
+
+fn slashed(paths: Vec<PathBuf>) -> Vec<String> {
+    paths
+        .iter()
+        .map(|path| path.to_string_lossy().replace('\\', "/"))
+        .collect()
 }

@@ -21,6 +21,7 @@ mod state;
 mod sync;
 mod term;
 mod timeline;
+mod tree;
 mod warm_up;
 mod watch;
 mod workbook;

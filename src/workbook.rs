@@ -10,6 +10,7 @@ use anyhow::{Result, bail};
 use crate::exercise::{DEFAULT_TIME_LIMIT, Exercise};
 use crate::explain;
 use crate::info_file::{ExerciseInfo, InfoFile, Located, Place};
+pub use crate::tree::rust_files;
 
 pub const INFO_FILE: &str = "info.toml";
 
@@ -289,30 +290,6 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .min()
         .filter(|(distance, _)| *distance <= name.len().max(3) / 2 + 1)
         .map(|(_, candidate)| candidate)
-}
-
-/// Every `.rs` file under `root/top`, relative to `root`, sorted.
-pub fn rust_files(root: &Path, top: &str) -> Vec<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let relative = dir.join(entry.file_name());
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                walk(root, &relative, out);
-            } else if relative.extension().is_some_and(|ext| ext == "rs") {
-                out.push(relative);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, Path::new(top), &mut out);
-    out.sort();
-    out
 }
 
 fn is_valid_name(name: &str) -> bool {
