@@ -74,7 +74,6 @@ async fn crew_scenario(n: usize, period: u64, goodbye: u64, run_for: u64) {
     // each poll of shutdown: the workers are the learner's).
     let (units_before, mut seen) = (work_done.load(Ordering::SeqCst), (0, 0));
     recorded.declare_instants("report");
-    recorded.declare_instants("late unit");
     let shutting_down = timeline::observe(crew.shutdown(), || {
         let reported = reports.lock().unwrap().len();
         let units = work_done.load(Ordering::SeqCst) - units_before;
@@ -104,7 +103,6 @@ async fn crew_scenario(n: usize, period: u64, goodbye: u64, run_for: u64) {
     for _ in 0..n {
         wanted.instant_at("report", ms(run_for + goodbye));
     }
-    wanted.declare_instants("late unit");
 
     let alive = tokio::runtime::Handle::current()
         .metrics()
