@@ -13,6 +13,7 @@ use super::fetch_all;
 
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::Instant;
 
@@ -33,17 +34,53 @@ fn why(ids: &[u32], took: Duration) -> &'static str {
     }
 }
 
-async fn run(ids: &[u32]) -> (Vec<String>, Duration) {
+/// Runs `fetch_all(ids)`: the records, the virtual time it took, and its timeline. `fetch` is
+/// the learner's, so the checks cannot time each fetch from inside; what they see is when
+/// `fetch_all` is woken, which is when a fetch has answered (nothing else wakes it).
+async fn run(ids: &[u32]) -> (Vec<String>, Duration, Timeline) {
     let start = Instant::now();
-    let records: Vec<String> = watchdog(LIMIT, "fetch_all", fetch_all(ids)).await;
-    (records, start.elapsed())
+    let recorded = Timeline::new();
+    recorded.declare_instants("answered");
+    let mut last = Duration::ZERO;
+    let records: Vec<String> = watchdog(
+        LIMIT,
+        "fetch_all",
+        timeline::observe(fetch_all(ids), || {
+            let now = recorded.now();
+            if now > last {
+                recorded.instant_at("answered", now);
+                last = now;
+            }
+        }),
+    )
+    .await;
+    let took = start.elapsed();
+    recorded.span_at("fetch_all", Duration::ZERO, took);
+    recorded.end_at(took);
+    (records, took, recorded)
+}
+
+/// Every fetch started at once: answers at each latency, all done at the slowest.
+fn expected_timeline(ids: &[u32]) -> Timeline {
+    let expected = Timeline::new();
+    expected.declare_instants("answered");
+    let mut latencies: Vec<Duration> = ids.iter().map(|&id| latency(id)).collect();
+    latencies.sort();
+    latencies.dedup();
+    for &at in &latencies {
+        expected.instant_at("answered", at);
+    }
+    let slowest = latencies.last().copied().unwrap_or_default();
+    expected.span_at("fetch_all", Duration::ZERO, slowest);
+    expected.end_at(slowest);
+    expected
 }
 
 #[tokio::test(start_paused = true)]
 async fn many_fetches_take_one_latency() {
     // Twenty ids that all take 50ms: concurrently, 50ms in all; one by one, a whole second.
     let ids: Vec<u32> = (0..20).map(|i| 4 + 7 * i).collect();
-    let (records, took) = run(&ids).await;
+    let (records, took, recorded) = run(&ids).await;
     assert_eq!(
         records.len(),
         ids.len(),
@@ -51,12 +88,18 @@ async fn many_fetches_take_one_latency() {
         ids.len(),
         records.len()
     );
-    assert_eq!(
+    timeline::assert_eq(
         took,
         Duration::from_millis(50),
-        "fetch_all of 20 records that each take 50ms took {took:?} of virtual time; run \
-         concurrently they take 50ms in all: {}",
-        why(&ids, took)
+        &recorded,
+        Some(&expected_timeline(&ids)),
+        || {
+            format!(
+                "fetch_all of 20 records that each take 50ms took {took:?} of virtual time; run \
+                 concurrently they take 50ms in all: {}",
+                why(&ids, took)
+            )
+        },
     );
 }
 
@@ -64,7 +107,7 @@ async fn many_fetches_take_one_latency() {
 async fn results_keep_the_order_of_the_ids() {
     // Latencies 70, 10, 40, 60, 20, 70 ms: they finish in a different order than asked.
     let ids = [13, 21, 3, 19, 8, 6];
-    let (records, took) = run(&ids).await;
+    let (records, took, recorded) = run(&ids).await;
     let expected: Vec<String> = ids.iter().map(|id| format!("record {id}")).collect();
     assert_eq!(
         records, expected,
@@ -73,18 +116,24 @@ async fn results_keep_the_order_of_the_ids() {
          `FuturesUnordered` does not)"
     );
     let slowest = ids.iter().map(|&id| latency(id)).max().unwrap();
-    assert_eq!(
+    timeline::assert_eq(
         took,
         slowest,
-        "fetch_all({ids:?}) took {took:?} of virtual time; concurrently it takes as long as \
-         the slowest fetch, {slowest:?}: {}",
-        why(&ids, took)
+        &recorded,
+        Some(&expected_timeline(&ids)),
+        || {
+            format!(
+                "fetch_all({ids:?}) took {took:?} of virtual time; concurrently it takes as \
+                 long as the slowest fetch, {slowest:?}: {}",
+                why(&ids, took)
+            )
+        },
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn no_ids_no_records() {
-    let (records, took) = run(&[]).await;
+    let (records, took, _) = run(&[]).await;
     assert!(records.is_empty(), "fetch_all(&[]) returned {records:?}");
     assert_eq!(took, Duration::ZERO);
 }

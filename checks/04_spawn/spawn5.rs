@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::{Instant, sleep};
 
@@ -45,12 +46,17 @@ async fn check(spec: &[(&str, u64)]) {
     let times: Arc<HashMap<String, Duration>> =
         Arc::new(spec.iter().map(|&(k, t)| (k.to_string(), ms(t))).collect());
     let calls = Arc::new(AtomicUsize::new(0));
+    // Each fetch from its first poll to its answer, and warm_cache itself.
+    let recorded = Timeline::new();
     let fetch = {
         let calls = Arc::clone(&calls);
+        let recorded = recorded.clone();
         move |key: String| {
             calls.fetch_add(1, Ordering::SeqCst);
             let times = Arc::clone(&times);
+            let recorded = recorded.clone();
             async move {
+                let _span = recorded.span(key.clone());
                 sleep(times[&key]).await;
                 // The reply is read a scheduler turn after the timer fires.
                 tokio::task::yield_now().await;
@@ -68,19 +74,29 @@ async fn check(spec: &[(&str, u64)]) {
     )
     .await;
     let took = start.elapsed();
+    recorded.span_at("warm_cache", Duration::ZERO, took);
+    recorded.end_at(took);
+    // Every fetch on a task of its own, all started at once, and warm_cache done with the last.
+    let expected = Timeline::new();
+    for &(key, t) in spec {
+        expected.span_at(key, Duration::ZERO, ms(t));
+    }
+    expected.span_at("warm_cache", Duration::ZERO, slowest);
+    expected.end_at(slowest);
     let alive = alive_tasks();
     let cached: HashMap<String, String> = cache.lock().unwrap().clone();
     let missing: Vec<&String> = keys.iter().filter(|k| !cached.contains_key(*k)).collect();
-    assert!(
-        missing.is_empty(),
-        "warm_cache returned after {took:?} with {} of {} keys in the cache (missing: \
-         {missing:?}) and {alive} task(s) still alive: a spawned task is detached and runs on \
-         after the function returns. Keep the JoinHandles (or a JoinSet) and wait for every \
-         task: not only the last one, and not for a fixed time. (Dropping a JoinSet aborts its \
-         tasks instead.)",
-        keys.len() - missing.len(),
-        keys.len()
-    );
+    timeline::assert(missing.is_empty(), &recorded, Some(&expected), || {
+        format!(
+            "warm_cache returned after {took:?} with {} of {} keys in the cache (missing: \
+             {missing:?}) and {alive} task(s) still alive: a spawned task is detached and runs \
+             on after the function returns. Keep the JoinHandles (or a JoinSet) and wait for \
+             every task: not only the last one, and not for a fixed time. (Dropping a JoinSet \
+             aborts its tasks instead.)",
+            keys.len() - missing.len(),
+            keys.len()
+        )
+    });
     let calls = calls.load(Ordering::SeqCst);
     assert_eq!(
         calls,
@@ -112,10 +128,11 @@ async fn check(spec: &[(&str, u64)]) {
     } else {
         "the tasks should run side by side"
     };
-    assert_eq!(
-        took, slowest,
-        "warm_cache took {took:?} of virtual time; its slowest fetch takes {slowest:?}: {why}"
-    );
+    timeline::assert_eq(took, slowest, &recorded, Some(&expected), || {
+        format!(
+            "warm_cache took {took:?} of virtual time; its slowest fetch takes {slowest:?}: {why}"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]

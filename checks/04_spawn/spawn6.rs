@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::{DropFlag, EventLog, watchdog};
 use tokio::task::{JoinError, JoinHandle};
 use tokio::time::sleep;
@@ -73,9 +74,11 @@ async fn stop_ticker_cancels_the_task_and_waits_for_it() {
 #[tokio::test(start_paused = true)]
 async fn no_ticks_after_the_work_is_done() {
     let log = EventLog::new();
+    let recorded = Timeline::new();
     let (guard, dropped) = DropFlag::new();
     let ticks = log.clone();
     let work = async {
+        let _span = recorded.span("work");
         sleep(ms(430)).await;
         "done"
     };
@@ -99,10 +102,27 @@ async fn no_ticks_after_the_work_is_done() {
     );
     sleep(ms(1_000)).await;
     let times: Vec<Duration> = log.timed_events().into_iter().map(|(at, _)| at).collect();
-    assert_eq!(
-        times,
-        [ms(100), ms(200), ms(300), ms(400)],
-        "the ticker reported at {times:?} of virtual time; the work took 430ms, so it should \
-         report at 100, 200, 300 and 400ms and never again: is the ticker stopped?"
+    recorded.declare_instants("tick");
+    for &at in &times {
+        recorded.instant_at("tick", at);
+    }
+    recorded.end_at(ms(1_430));
+    let expected = Timeline::new();
+    expected.span_at("work", Duration::ZERO, ms(430));
+    for at in [100, 200, 300, 400] {
+        expected.instant_at("tick", ms(at));
+    }
+    expected.end_at(ms(1_430));
+    timeline::assert_eq(
+        times.clone(),
+        vec![ms(100), ms(200), ms(300), ms(400)],
+        &recorded,
+        Some(&expected),
+        || {
+            format!(
+                "the ticker reported at {times:?} of virtual time; the work took 430ms, so it \
+                 should report at 100, 200, 300 and 400ms and never again: is the ticker stopped?"
+            )
+        },
     );
 }

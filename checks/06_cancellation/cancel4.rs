@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::time::{Instant, sleep};
 
 fn ms(n: u64) -> Duration {
@@ -56,6 +57,7 @@ async fn run_crew(n: usize, period: u64, goodbye: u64, run_for: u64) {
 /// Starts a crew of `n` with `period` and `goodbye`, shuts it down after `run_for`, and checks
 /// the outcome.
 async fn crew_scenario(n: usize, period: u64, goodbye: u64, run_for: u64) {
+    let recorded = Timeline::new();
     let work_done = Arc::new(AtomicUsize::new(0));
     let reports: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let crew = start_crew(
@@ -68,7 +70,22 @@ async fn crew_scenario(n: usize, period: u64, goodbye: u64, run_for: u64) {
     sleep(ms(run_for)).await;
 
     let asked = Instant::now();
-    tokio::time::timeout(Duration::from_secs(10), crew.shutdown())
+    // While shutdown runs, the checks note each report and each unit of work done (after
+    // each poll of shutdown: the workers are the learner's).
+    let (units_before, mut seen) = (work_done.load(Ordering::SeqCst), (0, 0));
+    recorded.declare_instants("report");
+    let shutting_down = timeline::observe(crew.shutdown(), || {
+        let reported = reports.lock().unwrap().len();
+        let units = work_done.load(Ordering::SeqCst) - units_before;
+        for _ in seen.0..reported {
+            recorded.instant("report");
+        }
+        for _ in seen.1..units {
+            recorded.instant("late unit");
+        }
+        seen = (reported, units);
+    });
+    tokio::time::timeout(Duration::from_secs(10), shutting_down)
         .await
         .unwrap_or_else(|_| {
             panic!(
@@ -79,6 +96,13 @@ async fn crew_scenario(n: usize, period: u64, goodbye: u64, run_for: u64) {
             )
         });
     let took = asked.elapsed();
+    recorded.span_at("shutdown", ms(run_for), ms(run_for) + took);
+    // Every worker stops the moment it is asked, and reports after its goodbye.
+    let wanted = Timeline::new();
+    wanted.span_at("shutdown", ms(run_for), ms(run_for + goodbye));
+    for _ in 0..n {
+        wanted.instant_at("report", ms(run_for + goodbye));
+    }
 
     let alive = tokio::runtime::Handle::current()
         .metrics()
@@ -106,24 +130,24 @@ async fn crew_scenario(n: usize, period: u64, goodbye: u64, run_for: u64) {
              loop itself"
         );
     }
-    assert_eq!(
-        took,
-        ms(goodbye),
-        "with {n} workers doing a unit every {period}ms and saying goodbye in {goodbye}ms, \
-         shutdown at {run_for}ms took {took:?} of virtual time; the workers should stop the \
-         moment they are asked and say goodbye at the same time, so shutdown takes {goodbye}ms. \
-         A worker that looks at a flag only between sleeps notices late: select! on \
-         `token.cancelled()` next to the sleep"
-    );
+    timeline::assert_eq(took, ms(goodbye), &recorded, Some(&wanted), || {
+        format!(
+            "with {n} workers doing a unit every {period}ms and saying goodbye in {goodbye}ms, \
+             shutdown at {run_for}ms took {took:?} of virtual time; the workers should stop the \
+             moment they are asked and say goodbye at the same time, so shutdown takes \
+             {goodbye}ms. A worker that looks at a flag only between sleeps notices late: \
+             select! on `token.cancelled()` next to the sleep"
+        )
+    });
     let done = work_done.load(Ordering::SeqCst);
-    assert_eq!(
-        done,
-        n * units,
-        "{n} workers doing a unit every {period}ms, shut down at {run_for}ms, did {done} units in \
-         all; expected {units} each, {} in all. Does a worker finish another unit after it was \
-         asked to stop?",
-        n * units
-    );
+    timeline::assert_eq(done, n * units, &recorded, Some(&wanted), || {
+        format!(
+            "{n} workers doing a unit every {period}ms, shut down at {run_for}ms, did {done} \
+             units in all; expected {units} each, {} in all. Does a worker finish another unit \
+             after it was asked to stop?",
+            n * units
+        )
+    });
     assert_eq!(
         got, expected,
         "after shutdown the workers reported {got:?}; expected {expected:?}"

@@ -21,6 +21,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::time::{Instant, sleep};
 
 fn ms(n: u64) -> Duration {
@@ -52,11 +53,22 @@ async fn real_time_alarm(after: Duration) {
     let _ = rx.await;
 }
 
-async fn shut_down(server: Server) -> Duration {
+/// Shuts `server` down, recording on `recorded` the shutdown and each request flushed to
+/// `store` while it ran (looked at after each poll of `shutdown`).
+async fn shut_down(server: Server, store: &Store, recorded: &Timeline) -> Duration {
     let asked = Instant::now();
     let polls = Cell::new(0);
-    let shutdown =
-        tokio::time::timeout(Duration::from_secs(10), counted(server.shutdown(), &polls));
+    let called_at = recorded.now();
+    recorded.declare_instants("flushed");
+    let mut seen = flushed(store).len();
+    let observed = timeline::observe(server.shutdown(), || {
+        let now = flushed(store).len();
+        for _ in seen..now {
+            recorded.instant("flushed");
+        }
+        seen = now;
+    });
+    let shutdown = tokio::time::timeout(Duration::from_secs(10), counted(observed, &polls));
     tokio::select! {
         biased;
         done = shutdown => done.unwrap_or_else(|_| {
@@ -77,6 +89,8 @@ async fn shut_down(server: Server) -> Duration {
         ),
     }
     let took = asked.elapsed();
+    recorded.span_at("shutdown", called_at, called_at + took);
+    recorded.end_at(called_at + took);
     let polls = polls.get();
     assert!(
         polls <= 12,
@@ -92,6 +106,7 @@ async fn shut_down(server: Server) -> Duration {
 #[tokio::test(start_paused = true)]
 async fn shutdown_waits_for_every_request_in_flight() {
     let store = Arc::new(Store::default());
+    let recorded = Timeline::new();
     let server = Server::new(store.clone());
     for (id, work) in [(1, 120), (2, 40), (3, 300), (4, 75)] {
         server.accept(Request { id, work: ms(work) });
@@ -103,22 +118,36 @@ async fn shutdown_waits_for_every_request_in_flight() {
     sleep(ms(50)).await;
 
     // At 100ms requests 1, 3 and 6 are still in flight; the last ends at 450ms.
-    let took = shut_down(server).await;
+    let took = shut_down(server, &store, &recorded).await;
     let got = flushed(&store);
-    assert_eq!(
-        got,
-        [2, 5, 4, 1, 3, 6],
-        "shutdown, called at 100ms, returned after {took:?} of virtual time, and by then the \
-         store had {got:?}; expected all six requests, the last one (request 6) at 450ms. \
-         Requests still in flight when shutdown returns are lost when the runtime stops: keep \
-         the tasks in a TaskTracker, and in shutdown `close()` it and `wait()` for it"
+    // Requests 1, 3 and 6 flushed at 120, 300 and 450ms, and shutdown done with the last.
+    let expected = Timeline::new();
+    for at in [120, 300, 450] {
+        expected.instant_at("flushed", ms(at));
+    }
+    expected.span_at("shutdown", ms(100), ms(450));
+    timeline::assert_eq(
+        got.clone(),
+        vec![2, 5, 4, 1, 3, 6],
+        &recorded,
+        Some(&expected),
+        || {
+            format!(
+                "shutdown, called at 100ms, returned after {took:?} of virtual time, and by then \
+                 the store had {got:?}; expected all six requests, the last one (request 6) at \
+                 450ms. Requests still in flight when shutdown returns are lost when the runtime \
+                 stops: keep the tasks in a TaskTracker, and in shutdown `close()` it and \
+                 `wait()` for it"
+            )
+        },
     );
-    assert_eq!(
-        took,
-        ms(350),
-        "shutdown, called at 100ms, returned after {took:?} of virtual time; it should return as \
-         soon as the last request in flight is flushed, at 450ms, that is after 350ms"
-    );
+    timeline::assert_eq(took, ms(350), &recorded, Some(&expected), || {
+        format!(
+            "shutdown, called at 100ms, returned after {took:?} of virtual time; it should \
+             return as soon as the last request in flight is flushed, at 450ms, that is after \
+             350ms"
+        )
+    });
     let alive = tokio::runtime::Handle::current()
         .metrics()
         .num_alive_tasks();
@@ -131,12 +160,13 @@ async fn shutdown_waits_for_every_request_in_flight() {
 #[tokio::test(start_paused = true)]
 async fn shutdown_with_nothing_in_flight_returns_at_once() {
     let store = Arc::new(Store::default());
+    let recorded = Timeline::new();
     let server = Server::new(store.clone());
     for (id, work) in [(31, 20), (32, 35)] {
         server.accept(Request { id, work: ms(work) });
     }
     sleep(ms(90)).await;
-    let took = shut_down(server).await;
+    let took = shut_down(server, &store, &recorded).await;
     assert_eq!(
         (flushed(&store), took),
         (vec![31, 32], Duration::ZERO),
@@ -150,8 +180,9 @@ async fn shutdown_with_nothing_in_flight_returns_at_once() {
 #[tokio::test(start_paused = true)]
 async fn shutdown_of_an_idle_server_returns_at_once() {
     let store = Arc::new(Store::default());
+    let recorded = Timeline::new();
     let server = Server::new(store.clone());
-    let took = shut_down(server).await;
+    let took = shut_down(server, &store, &recorded).await;
     assert_eq!(
         took,
         Duration::ZERO,
@@ -164,12 +195,13 @@ async fn shutdown_of_an_idle_server_returns_at_once() {
 #[tokio::test(start_paused = true)]
 async fn a_request_accepted_right_before_shutdown_is_flushed() {
     let store = Arc::new(Store::default());
+    let recorded = Timeline::new();
     let server = Server::new(store.clone());
     server.accept(Request {
         id: 77,
         work: ms(260),
     });
-    let took = shut_down(server).await;
+    let took = shut_down(server, &store, &recorded).await;
     assert_eq!(
         (flushed(&store), took),
         (vec![77], ms(260)),

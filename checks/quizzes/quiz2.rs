@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::time::{Instant, sleep};
 use tokio_util::sync::CancellationToken;
 
@@ -67,13 +68,17 @@ fn plain(report: Report) -> Crawled {
     Crawled { pages, cancelled }
 }
 
-/// Crawls `net` from `start`, cancelling `stop` after `cancel_at` if given.
+/// Crawls `net` from `start`, cancelling `stop` after `cancel_at` if given. The timeline has
+/// the crawl, the requests the network counts in flight (looked at after each poll of
+/// `crawl`) and the moment `stop` was cancelled.
 async fn run(
     net: &Network,
     start: &str,
     limits: Limits,
     cancel_at: Option<u64>,
-) -> (Crawled, Duration) {
+) -> (Crawled, Duration, Timeline) {
+    let recorded = Timeline::new();
+    let limit = Some(limits.max_in_flight);
     let stop = CancellationToken::new();
     if let Some(at) = cancel_at {
         let stop = stop.clone();
@@ -83,7 +88,15 @@ async fn run(
         });
     }
     let began = Instant::now();
-    let report = tokio::time::timeout(Duration::from_secs(60), crawl(net, start, limits, stop))
+    let mut last = None;
+    let crawling = timeline::observe(crawl(net, start, limits, stop), || {
+        let now = net.in_flight.load(Ordering::SeqCst);
+        if last != Some(now) {
+            recorded.count_at("in flight", limit, recorded.now(), now);
+            last = Some(now);
+        }
+    });
+    let report = tokio::time::timeout(Duration::from_secs(60), crawling)
         .await
         .unwrap_or_else(|_| {
             panic!(
@@ -96,7 +109,46 @@ async fn run(
                 }
             )
         });
-    (plain(report), began.elapsed())
+    let took = began.elapsed();
+    if let Some(at) = cancel_at {
+        recorded.instant_at("stop", ms(at));
+    }
+    recorded.span_at("crawl", Duration::ZERO, took);
+    recorded.end_at(took);
+    (plain(report), took, recorded)
+}
+
+/// The crawl of a `star` network with `max_in_flight` slots, each request started the moment
+/// a slot is free: the start page (10ms), then its links in order.
+fn star_schedule(children: &[u64], max_in_flight: usize) -> Timeline {
+    let expected = Timeline::new();
+    let limit = Some(max_in_flight);
+    let mut free_at = vec![ms(10); max_in_flight];
+    let mut changes: Vec<(Duration, isize)> = vec![(ms(0), 1), (ms(10), -1)];
+    for &latency in children {
+        let slot = (0..free_at.len()).min_by_key(|&i| free_at[i]).unwrap();
+        let (start, end) = (free_at[slot], free_at[slot] + ms(latency));
+        changes.extend([(start, 1), (end, -1)]);
+        free_at[slot] = end;
+    }
+    // Ends before starts at the same moment: a slot is handed on, never over the limit.
+    changes.sort();
+    let mut now: usize = 0;
+    let mut samples: Vec<(Duration, usize)> = Vec::new();
+    for (at, change) in changes {
+        now = now.saturating_add_signed(change);
+        match samples.last_mut() {
+            Some(last) if last.0 == at => last.1 = now,
+            _ => samples.push((at, now)),
+        }
+    }
+    for (at, value) in samples {
+        expected.count_at("in flight", limit, at, value);
+    }
+    let end = free_at.into_iter().max().unwrap_or_default();
+    expected.span_at("crawl", Duration::ZERO, end);
+    expected.end_at(end);
+    expected
 }
 
 /// The outcomes of `urls`, fetched, with their sizes taken from `pages`.
@@ -147,45 +199,55 @@ fn star(children: &[u64]) -> Network {
 #[tokio::test(start_paused = true)]
 async fn never_more_than_the_limit_in_flight() {
     let net = star(&[100; 10]);
-    let (report, took) = run(&net, "/", limits(3, 1000), None).await;
+    let (report, took, recorded) = run(&net, "/", limits(3, 1000), None).await;
+    let expected = star_schedule(&[100; 10], 3);
     let peak = net.peak_in_flight.load(Ordering::SeqCst);
-    assert_eq!(
-        peak, 3,
-        "with max_in_flight = 3 and ten pages to fetch, the network saw at most {peak} requests \
-         in flight at once; expected exactly 3 (rule 2)"
-    );
+    timeline::assert_eq(peak, 3, &recorded, Some(&expected), || {
+        format!(
+            "with max_in_flight = 3 and ten pages to fetch, the network saw at most {peak} \
+             requests in flight at once; expected exactly 3 (rule 2)"
+        )
+    });
     assert_eq!(
         report.pages.len(),
         11,
         "the crawl reported {} pages; expected the start page and its 10 links: {report:?}",
         report.pages.len()
     );
-    assert_eq!(
-        took,
-        ms(410),
-        "a 10ms start page and ten 100ms pages, 3 at a time, took {took:?} of virtual time; \
-         expected 410ms (10ms, then four rounds of 100ms)"
-    );
+    timeline::assert_eq(took, ms(410), &recorded, Some(&expected), || {
+        format!(
+            "a 10ms start page and ten 100ms pages, 3 at a time, took {took:?} of virtual time; \
+             expected 410ms (10ms, then four rounds of 100ms)"
+        )
+    });
     check_requested_once(&net);
 }
 
 #[tokio::test(start_paused = true)]
 async fn the_next_request_starts_as_soon_as_one_ends() {
-    let net = star(&[100, 30, 60, 90, 20, 50]);
-    let (report, took) = run(&net, "/", limits(2, 1000), None).await;
+    let children = [100, 30, 60, 90, 20, 50];
+    let net = star(&children);
+    let (report, took, recorded) = run(&net, "/", limits(2, 1000), None).await;
+    let expected = star_schedule(&children, 2);
     assert_eq!(
         report.pages.len(),
         7,
         "the crawl reported {report:?}; expected 7 pages"
     );
-    assert_eq!(
-        took,
-        ms(190),
-        "with pages of 100, 30, 60, 90, 20 and 50ms behind a 10ms start page, 2 at a time, the \
-         crawl took {took:?} of virtual time; expected 190ms, starting each request the moment \
-         another one ends (fixed batches of 2 would take 250ms; one at a time, 360ms)"
+    timeline::assert_eq(took, ms(190), &recorded, Some(&expected), || {
+        format!(
+            "with pages of 100, 30, 60, 90, 20 and 50ms behind a 10ms start page, 2 at a time, \
+             the crawl took {took:?} of virtual time; expected 190ms, starting each request the \
+             moment another one ends (fixed batches of 2 would take 250ms; one at a time, 360ms)"
+        )
+    });
+    timeline::assert_eq(
+        net.peak_in_flight.load(Ordering::SeqCst),
+        2,
+        &recorded,
+        Some(&expected),
+        String::new,
     );
-    assert_eq!(net.peak_in_flight.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test(start_paused = true)]
@@ -199,7 +261,7 @@ async fn a_slow_page_times_out_alone() {
         ("/hidden", 5, "you cannot see me"),
     ];
     let net = Network::new(&pages);
-    let (report, took) = run(&net, "/", limits(4, 200), None).await;
+    let (report, took, recorded) = run(&net, "/", limits(4, 200), None).await;
     let mut expected = fetched(&pages, &["/", "/a", "/b", "/c"]);
     expected.insert("/slow".to_string(), Plain::TimedOut);
     expected.insert("/gone".to_string(), Plain::NotFound);
@@ -210,12 +272,17 @@ async fn a_slow_page_times_out_alone() {
          page fetched",
         report.pages
     );
-    assert_eq!(
-        took,
-        ms(220),
-        "the crawl took {took:?} of virtual time; the slow page should be given up on 200ms \
-         after it was requested (at 20ms), so the crawl ends at 220ms"
-    );
+    let expected = Timeline::new();
+    for (at, value) in [(0, 1), (20, 4), (30, 3), (90, 2), (100, 1), (220, 0)] {
+        expected.count_at("in flight", Some(4), ms(at), value);
+    }
+    expected.span_at("crawl", Duration::ZERO, ms(220));
+    timeline::assert_eq(took, ms(220), &recorded, Some(&expected), || {
+        format!(
+            "the crawl took {took:?} of virtual time; the slow page should be given up on 200ms \
+             after it was requested (at 20ms), so the crawl ends at 220ms"
+        )
+    });
     assert!(
         !report.cancelled,
         "nobody cancelled the crawl, but it says it was"
@@ -244,14 +311,21 @@ async fn cancelling_stops_the_crawl_at_once() {
         .map(|(u, l, p)| (u.as_str(), *l, p.as_str()))
         .collect();
     let net = Network::new(&refs);
-    let (report, took) = run(&net, "/", limits(3, 1000), Some(250)).await;
-    assert_eq!(
-        took,
-        ms(250),
-        "`stop` was cancelled at 250ms and the crawl returned after {took:?} of virtual time; \
-         it should stop at once (rule 5): select! on `stop.cancelled()` next to the requests, \
-         with `biased;` so that it wins whenever it is ready"
-    );
+    let (report, took, recorded) = run(&net, "/", limits(3, 1000), Some(250)).await;
+    // Three requests at a time from 10ms on, all dropped when `stop` is cancelled.
+    let expected = Timeline::new();
+    for (at, value) in [(0, 1), (10, 3), (250, 0)] {
+        expected.count_at("in flight", Some(3), ms(at), value);
+    }
+    expected.instant_at("stop", ms(250));
+    expected.span_at("crawl", Duration::ZERO, ms(250));
+    timeline::assert_eq(took, ms(250), &recorded, Some(&expected), || {
+        format!(
+            "`stop` was cancelled at 250ms and the crawl returned after {took:?} of virtual \
+             time; it should stop at once (rule 5): select! on `stop.cancelled()` next to the \
+             requests, with `biased;` so that it wins whenever it is ready"
+        )
+    });
     assert!(
         report.cancelled,
         "the crawl was stopped by `stop` but reports cancelled: false"
@@ -279,7 +353,7 @@ async fn circles_and_a_missing_start() {
         ("/b", 35, "link /a\nlink /b\nlink /"),
     ];
     let net = Network::new(&pages);
-    let (report, took) = run(&net, "/", limits(5, 100), None).await;
+    let (report, took, _) = run(&net, "/", limits(5, 100), None).await;
     assert_eq!(
         report.pages,
         fetched(&pages, &["/", "/a", "/b"]),
@@ -293,7 +367,7 @@ async fn circles_and_a_missing_start() {
     );
     check_requested_once(&net);
 
-    let (report, took) = run(&net, "/nowhere", limits(5, 100), None).await;
+    let (report, took, _) = run(&net, "/nowhere", limits(5, 100), None).await;
     assert_eq!(
         (report.pages.clone(), took),
         (
@@ -316,7 +390,7 @@ async fn a_link_to_a_page_in_flight_is_not_followed_again() {
         ("/late", 30, "late\nlink /slow"),
     ];
     let net = Network::new(&pages);
-    let (report, took) = run(&net, "/", limits(2, 500), None).await;
+    let (report, took, _) = run(&net, "/", limits(2, 500), None).await;
     check_requested_once(&net);
     assert_eq!(
         (report.pages, took),
@@ -330,7 +404,7 @@ async fn a_link_to_a_page_in_flight_is_not_followed_again() {
 #[tokio::test(start_paused = true)]
 async fn the_timeout_does_not_count_the_wait_for_a_slot() {
     let net = star(&[60, 70, 60, 80]);
-    let (report, took) = run(&net, "/", limits(1, 100), None).await;
+    let (report, took, _) = run(&net, "/", limits(1, 100), None).await;
     let timed_out: Vec<&String> = report
         .pages
         .iter()

@@ -16,6 +16,7 @@ use super::run_broker;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
@@ -71,6 +72,9 @@ struct Heard {
 
 struct Session {
     heard: Vec<Heard>,
+    /// When each client connected (by the script), if it did.
+    connected_at: Vec<Option<Duration>>,
+    shutdown_at: Duration,
     broker_returned_at: Option<Duration>,
     /// Tasks alive at the moment `run_broker` returned.
     alive_at_return: usize,
@@ -126,6 +130,12 @@ async fn listen(
 /// `shutdown_ms`, and reports what each client heard.
 async fn session(clients: &[Client], script: Vec<Step>, shutdown_ms: u64) -> Session {
     let start = Instant::now();
+    let mut connected_at = vec![None; clients.len()];
+    for step in &script {
+        if let Act::Connect { .. } = step.act {
+            connected_at[step.who] = Some(ms(step.at_ms));
+        }
+    }
     let (connect, incoming) = mpsc::channel(64);
     let shutdown = CancellationToken::new();
 
@@ -201,10 +211,58 @@ async fn session(clients: &[Client], script: Vec<Step>, shutdown_ms: u64) -> Ses
     let returned = *returned.lock().unwrap();
     Session {
         heard: heard.iter().map(|h| h.lock().unwrap().clone()).collect(),
+        connected_at,
+        shutdown_at: ms(shutdown_ms),
         broker_returned_at: returned.map(|(at, _)| at),
         alive_at_return: returned.map_or(0, |(_, alive)| alive),
         alive_after: alive_tasks(),
     }
+}
+
+/// The session as it ran: each client's connection (from connecting to its close), the
+/// shutdown and `run_broker`.
+fn connections(session: &Session, clients: &[Client]) -> Timeline {
+    let recorded = Timeline::new();
+    for ((client, heard), connected) in clients
+        .iter()
+        .zip(&session.heard)
+        .zip(&session.connected_at)
+    {
+        if let Some(from) = *connected {
+            match heard.closed_at {
+                Some(closed) => recorded.span_at(client.nick, from, closed),
+                None => recorded.open_span_at(client.nick, from),
+            }
+        }
+    }
+    recorded.instant_at("shutdown", session.shutdown_at);
+    match session.broker_returned_at {
+        Some(at) => recorded.span_at("run_broker", Duration::ZERO, at),
+        None => recorded.open_span_at("run_broker", Duration::ZERO),
+    }
+    if session.broker_returned_at.is_none() {
+        recorded.end_at(session.shutdown_at + GRACE);
+    }
+    recorded
+}
+
+/// The session as it should run: each connection closed at `closed` (ms), the broker
+/// returning at `done`.
+fn expected_connections(
+    session: &Session,
+    clients: &[Client],
+    closed: &[u64],
+    done: u64,
+) -> Timeline {
+    let expected = Timeline::new();
+    for ((client, &closed), connected) in clients.iter().zip(closed).zip(&session.connected_at) {
+        if let Some(from) = *connected {
+            expected.span_at(client.nick, from, ms(closed));
+        }
+    }
+    expected.instant_at("shutdown", session.shutdown_at);
+    expected.span_at("run_broker", Duration::ZERO, ms(done));
+    expected
 }
 
 fn diagnose(nick: &str, got: &str, expected: &str) -> String {
@@ -263,24 +321,37 @@ fn assert_heard(session: &Session, clients: &[Client], expected: &[&str]) {
     }
 }
 
-fn assert_closed_at(session: &Session, clients: &[Client], when: &[u64]) {
-    for ((client, heard), &when) in clients.iter().zip(&session.heard).zip(when) {
+fn assert_closed_at(session: &Session, clients: &[Client], closes: &[u64]) {
+    // The broker is done when the last connection is.
+    let done = closes
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(session.shutdown_at.as_millis() as u64);
+    for ((client, heard), &when) in clients.iter().zip(&session.heard).zip(closes) {
         let nick = client.nick;
         match heard.closed_at {
             None => panic!(
                 "client {nick}'s connection was still open {GRACE:?} after the shutdown: after \
                  the farewell, end the stream (`shutdown()` the writer, or drop the connection)"
             ),
-            Some(closed_at) => assert_eq!(
+            Some(closed_at) => timeline::assert_eq(
                 closed_at,
                 ms(when),
-                "client {nick}'s connection was closed at {closed_at:?} of virtual time; \
-                 expected {when}ms ({})",
-                if when == 0 {
-                    "at once"
-                } else {
-                    "when it hung up, or else at the shutdown"
-                }
+                &connections(session, clients),
+                Some(&expected_connections(session, clients, closes, done)),
+                || {
+                    format!(
+                        "client {nick}'s connection was closed at {closed_at:?} of virtual \
+                         time; expected {when}ms ({})",
+                        if when == 0 {
+                            "at once"
+                        } else {
+                            "when it hung up, or else at the shutdown"
+                        }
+                    )
+                },
             ),
         }
     }
@@ -288,13 +359,28 @@ fn assert_closed_at(session: &Session, clients: &[Client], when: &[u64]) {
 
 /// Checks that `run_broker` returned at `done_ms` (the shutdown came at `shutdown_ms`), with
 /// none of its tasks left.
-fn assert_clean_end(session: &Session, shutdown_ms: u64, done_ms: u64) {
+fn assert_clean_end(session: &Session, clients: &[Client], shutdown_ms: u64, done_ms: u64) {
+    // Every connection still open at the shutdown closes when the broker is done.
+    let closes: Vec<u64> = session
+        .heard
+        .iter()
+        .map(|heard| match heard.closed_at {
+            Some(at) if at < ms(shutdown_ms) => at.as_millis() as u64,
+            _ => done_ms,
+        })
+        .collect();
+    let recorded = connections(session, clients);
+    let expected = expected_connections(session, clients, &closes, done_ms);
     let Some(at) = session.broker_returned_at else {
-        panic!(
-            "run_broker had not returned {GRACE:?} after `shutdown` was cancelled: it must stop \
+        timeline::fail(
+            format_args!(
+                "run_broker had not returned {GRACE:?} after `shutdown` was cancelled: it must stop \
              taking connections, tell every client task to stop (including one still waiting \
              for a nickname), and wait for them. A `select!` on `shutdown.cancelled()` ends \
              each loop"
+            ),
+            &recorded,
+            Some(&expected),
         )
     };
     assert_eq!(
@@ -305,21 +391,23 @@ fn assert_clean_end(session: &Session, shutdown_ms: u64, done_ms: u64) {
          all of them before returning",
         session.alive_at_return
     );
-    assert!(
-        at >= ms(shutdown_ms),
-        "run_broker returned at {at:?} of virtual time, before the shutdown at {shutdown_ms}ms. \
-         Did it stop when `incoming` closed (`while let Some(..) = incoming.recv().await`)? The \
-         rules say it runs until shutdown, whatever happens to `incoming`: the clients already \
-         connected are still being served. When `recv()` gives `None`, stop taking \
-         connections (an `if` precondition on that branch) and keep waiting for the shutdown"
-    );
-    assert_eq!(
-        at,
-        ms(done_ms),
-        "run_broker returned at {at:?} of virtual time; the shutdown came at {shutdown_ms}ms \
-         and every client had its farewell by {done_ms}ms: it should run until then, and \
-         return at once"
-    );
+    timeline::assert(at >= ms(shutdown_ms), &recorded, Some(&expected), || {
+        format!(
+            "run_broker returned at {at:?} of virtual time, before the shutdown at \
+             {shutdown_ms}ms. Did it stop when `incoming` closed (`while let Some(..) = \
+             incoming.recv().await`)? The rules say it runs until shutdown, whatever happens to \
+             `incoming`: the clients already connected are still being served. When `recv()` \
+             gives `None`, stop taking connections (an `if` precondition on that branch) and \
+             keep waiting for the shutdown"
+        )
+    });
+    timeline::assert_eq(at, ms(done_ms), &recorded, Some(&expected), || {
+        format!(
+            "run_broker returned at {at:?} of virtual time; the shutdown came at \
+             {shutdown_ms}ms and every client had its farewell by {done_ms}ms: it should run \
+             until then, and return at once"
+        )
+    });
     assert_eq!(
         session.alive_after, 0,
         "{} task(s) were still running after run_broker returned: wait for every task it \
@@ -348,7 +436,7 @@ async fn every_message_reaches_every_client_in_the_same_order() {
                split message\n* server shutting down\n";
     assert_heard(&session, &clients, &[all, all, all]);
     assert_closed_at(&session, &clients, &[100, 100, 100]);
-    assert_clean_end(&session, 100, 100);
+    assert_clean_end(&session, &clients, 100, 100);
 }
 
 #[tokio::test(start_paused = true)]
@@ -372,7 +460,7 @@ async fn a_client_that_hangs_up_is_forgotten() {
         &[stayed, "bram: hello, and goodbye\n", stayed],
     );
     assert_closed_at(&session, &clients, &[80, 20, 80]);
-    assert_clean_end(&session, 80, 80);
+    assert_clean_end(&session, &clients, 80, 80);
 }
 
 #[tokio::test(start_paused = true)]
@@ -391,7 +479,7 @@ async fn a_client_that_joins_later_hears_what_follows() {
     let late = "pim: after\nquinn: hi\n* server shutting down\n";
     assert_heard(&session, &clients, &[early, early, late]);
     assert_closed_at(&session, &clients, &[90, 90, 90]);
-    assert_clean_end(&session, 90, 90);
+    assert_clean_end(&session, &clients, 90, 90);
 }
 
 #[tokio::test(start_paused = true)]
@@ -402,7 +490,7 @@ async fn shutdown_reaches_even_a_client_that_never_spoke() {
         at(5, 1, Act::Connect { shy: true }),
     ];
     let session = session(&clients, script, 30).await;
-    assert_clean_end(&session, 30, 30);
+    assert_clean_end(&session, &clients, 30, 30);
     assert_heard(
         &session,
         &clients,
@@ -438,30 +526,49 @@ async fn a_slow_reader_holds_up_no_one_but_is_waited_for_at_shutdown() {
         script.push(at(10 * (i as u64 + 1), 0, Act::Write(line)));
     }
     let session = session(&clients, script, 100).await;
+    // What each client heard, and when: fast each line as it was sent, slow all of it at 200ms.
+    let (recorded, expected) = (Timeline::new(), Timeline::new());
+    for (client, heard) in clients.iter().zip(&session.heard) {
+        recorded.declare_instants(client.nick);
+        for (at, _) in &heard.lines {
+            recorded.instant_at(client.nick, *at);
+        }
+    }
+    for i in 1..=lines.len() as u64 {
+        expected.instant_at("fast", ms(10 * i));
+    }
+    expected.instant_at("fast", ms(100));
+    for _ in 0..=lines.len() {
+        expected.instant_at("slow", ms(200));
+    }
+    for run in [&recorded, &expected] {
+        run.instant_at("shutdown", ms(100));
+    }
     for (i, line) in lines.iter().enumerate() {
         let line = format!("fast: {}", line.trim_end());
         let sent = ms(10 * (i as u64 + 1));
         let heard = session.heard[0].lines.iter().find(|(_, l)| *l == line);
         let at = heard.map(|(at, _)| *at);
-        assert_eq!(
-            at,
-            Some(sent),
-            "fast heard {line:?} at {at:?} of virtual time (None: never); it was sent at \
-             {sent:?}. A client that does not read (here `slow`) may hold up its own task, \
-             never the others: each client needs its own task, writing only to its own client"
-        );
+        timeline::assert_eq(at, Some(sent), &recorded, Some(&expected), || {
+            format!(
+                "fast heard {line:?} at {at:?} of virtual time (None: never); it was sent at \
+                 {sent:?}. A client that does not read (here `slow`) may hold up its own task, \
+                 never the others: each client needs its own task, writing only to its own \
+                 client"
+            )
+        });
     }
     let said: String = lines.iter().map(|line| format!("fast: {line}")).collect();
     let all = format!("{said}{FAREWELL}");
     assert_heard(&session, &clients, &[&all, &all]);
     assert_closed_at(&session, &clients, &[100, 200]);
-    assert_clean_end(&session, 100, 200);
+    assert_clean_end(&session, &clients, 100, 200);
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_empty_room_shuts_down_at_once() {
     let session = session(&[], Vec::new(), 15).await;
-    assert_clean_end(&session, 15, 15);
+    assert_clean_end(&session, &[], 15, 15);
 }
 
 #[tokio::test(start_paused = true)]
@@ -476,7 +583,7 @@ async fn the_room_goes_on_after_incoming_closes() {
     ];
     let session = session(&clients, script, 67).await;
     let all = format!("sol: still here?\ntam: yes\n{FAREWELL}");
-    assert_clean_end(&session, 67, 67);
+    assert_clean_end(&session, &clients, 67, 67);
     assert_heard(&session, &clients, &[&all, &all]);
     assert_closed_at(&session, &clients, &[67, 67]);
 }
@@ -491,5 +598,5 @@ async fn an_empty_room_whose_incoming_closes_waits_for_the_shutdown() {
         at(31, 0, Act::HangUp),
     ];
     let session = session(&clients, script, 58).await;
-    assert_clean_end(&session, 58, 58);
+    assert_clean_end(&session, &clients, 58, 58);
 }
