@@ -12,6 +12,16 @@ use crate::workbook::Workbook;
 
 const MARKER_FILE: &str = "asynclings-dependencies-built";
 
+const FIRST_BUILD: &str = "Building the exercises' dependencies (tokio and friends). This \
+     happens once and takes a minute or two; every check after it takes well under a second.";
+
+/// Grading never links what a student's repository holds (its `target/` could hold anything):
+/// it builds the dependencies in its own workspace, once per machine and version of the checks.
+const GRADING_BUILD: &str = "Building the exercises' dependencies for grading, in a workspace \
+     of its own under your cache directory: grading never uses what was built in the \
+     repository it grades. This happens once per machine and version of the checks, and takes \
+     a minute or two.";
+
 /// Makes sure tokio and the other exercise dependencies are built, showing progress when they
 /// are not. A marker in the target directory (tied to `Cargo.lock`) skips the cargo call on
 /// later runs; without it, a warm check costs one more cargo start.
@@ -28,8 +38,12 @@ pub async fn ensure_dependencies(wb: &Workbook) -> Result<()> {
         if !announced {
             announced = true;
             eprintln!(
-                "Building the exercises' dependencies (tokio and friends). This happens once \
-                 and takes a minute or two; every check after it takes well under a second."
+                "{}",
+                if wb.grading {
+                    GRADING_BUILD
+                } else {
+                    FIRST_BUILD
+                }
             );
             if interactive {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
