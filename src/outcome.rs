@@ -233,9 +233,14 @@ fn render_compile_error(
     // The learner's own errors first, whole; an error located in the hidden checks
     // is a consequence of them (a signature the checks cannot call): its headline
     // and place are enough, with the note below that explains it.
-    let (in_checks, own): (Vec<_>, Vec<_>) = err
+    // rustc's closing notes ("Some errors have detailed explanations: ...") come last, after
+    // every error they sum up.
+    let (notes, diagnostics): (Vec<_>, Vec<_>) = err
         .diagnostics
         .iter()
+        .partition(|d| d.level == "failure-note");
+    let (in_checks, own): (Vec<_>, Vec<_>) = diagnostics
+        .into_iter()
         .partition(|d| d.is_error() && d.primary_in_checks());
     for diagnostic in own {
         if let Some(rendered) = &diagnostic.rendered {
@@ -245,6 +250,11 @@ fn render_compile_error(
     for diagnostic in in_checks {
         if let Some(rendered) = &diagnostic.rendered {
             out += &headline(&term::ansi(rendered));
+        }
+    }
+    for diagnostic in notes {
+        if let Some(rendered) = &diagnostic.rendered {
+            out += &term::ansi(rendered);
         }
     }
     if n_errors == 0 && !err.cargo_stderr.trim().is_empty() {
@@ -444,8 +454,15 @@ mod tests {
             "checks/harness/../../exercises/a/x.rs",
             "error[E0308]: in yours\n --> exercises/a/x.rs:3:5\n  |\n3 | your line\n",
         );
+        let note: Diagnostic = serde_json::from_value(serde_json::json!({
+            "level": "failure-note",
+            "message": "Some errors have detailed explanations: E0271, E0277.",
+            "spans": [],
+            "rendered": "Some errors have detailed explanations: E0271, E0277.\n",
+        }))
+        .unwrap();
         let outcome = Outcome::CompileError(CompileError {
-            diagnostics: vec![in_checks, own],
+            diagnostics: vec![note, in_checks, own],
             cargo_stderr: String::new(),
             timed_out: None,
             clippy: false,
@@ -454,6 +471,11 @@ mod tests {
         let yours = text.find("in yours").unwrap();
         let theirs = text.find("in the checks").unwrap();
         assert!(yours < theirs, "{text}");
+        // rustc's closing note sums up the errors: after them, not before.
+        assert!(
+            text.find("detailed explanations").unwrap() > theirs,
+            "{text}"
+        );
         assert!(text.contains("your line"), "{text}");
         assert!(text.contains(" --> checks/a/x.rs:3:5"), "{text}");
         assert!(!text.contains("long context"), "{text}");

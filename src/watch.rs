@@ -576,6 +576,8 @@ impl<'a> App<'a> {
                     self.message = Some(crate::commands::hint::last_hint(ex));
                 } else {
                     self.hints_shown = (self.hints_shown + 1).min(ex.hints.len());
+                    // The new hint is at the end of the screen: show it, whatever is above.
+                    self.scroll = usize::MAX;
                     let used = self.state.hints_used(&ex.name).max(self.hints_shown);
                     let name = ex.name.clone();
                     self.state.set_hints_used(&name, used);

@@ -471,3 +471,18 @@ fn a_failing_check_shows_its_timeline_drawn_to_the_terminal() {
     );
     tmux.keys("q");
 }
+
+#[test]
+fn a_new_hint_is_scrolled_into_sight() {
+    let wb = Workbook::fixture("watch");
+    let log = wb.path().join("watch.log");
+    // Too short for the verdict and a hint together.
+    let Some(tmux) = Tmux::start_sized(&wb, "", &log, 60, 12) else {
+        return;
+    };
+    tmux.wait_for("more below");
+    wait_for_log(&log, "verdict slow1");
+    tmux.keys("h");
+    let screen = tmux.wait_for("Hint 1 of 2 for slow1");
+    assert!(screen.contains("more above"), "{screen}");
+}
