@@ -64,6 +64,15 @@ impl Row {
         }
     }
 
+    /// When the first thing on this row happens (a count's first value above zero), if ever.
+    fn first_time(&self) -> Option<u64> {
+        match self {
+            Row::Spans { spans, .. } => spans.iter().map(|&(start, _)| start).min(),
+            Row::Instants { at, .. } => at.iter().copied().min(),
+            Row::Count { samples, .. } => samples.iter().find(|s| s.1 > 0).map(|s| s.0),
+        }
+    }
+
     fn last_time(&self) -> u64 {
         match self {
             Row::Spans { spans, .. } => spans
@@ -172,7 +181,9 @@ impl Styles {
 struct Axis {
     /// Columns 0..=plot.
     plot: usize,
-    /// The axis runs from 0 to `end_us`, the end of the longer run.
+    /// The axis runs from `start_us` (0, unless nothing happens in the first part of the
+    /// runs) to `end_us`, the end of the longer run.
+    start_us: u64,
     end_us: u64,
     /// Ticks at multiples of a round step: 1, 2 or 5 times a power of ten microseconds.
     step_us: u64,
@@ -180,32 +191,59 @@ struct Axis {
 
 impl Axis {
     fn new(longest_us: u64, plot: usize) -> Self {
-        let end_us = longest_us.max(1);
+        Self::between(0, longest_us, plot)
+    }
+
+    /// The axis for runs whose first event is at `first_us`: from 0, unless nothing happens
+    /// in the first 40% of the time, which would leave most of the width empty; it then
+    /// starts at a round time just before the first event.
+    fn fitted(first_us: Option<u64>, longest_us: u64, plot: usize) -> Self {
+        let whole = Self::new(longest_us, plot);
+        let Some(first_us) = first_us else {
+            return whole;
+        };
+        if first_us.saturating_mul(10) < longest_us.saturating_mul(4) {
+            return whole;
+        }
+        let rough = first_us / whole.step_us * whole.step_us;
+        let step_us = Self::between(rough, longest_us, plot).step_us;
+        Self::between(first_us / step_us * step_us, longest_us, plot)
+    }
+
+    fn between(start_us: u64, longest_us: u64, plot: usize) -> Self {
+        let end_us = longest_us.max(start_us + 1);
+        let range = end_us - start_us;
         // Ticks at least 9 columns apart, so that "1500" and its neighbours never touch.
         let mut step_us = 1;
         'search: for power in 0..12 {
             for mantissa in [1, 2, 5] {
                 step_us = mantissa * 10u64.pow(power);
-                if step_us as u128 * plot as u128 >= 9 * end_us as u128 {
+                if step_us as u128 * plot as u128 >= 9 * range as u128 {
                     break 'search;
                 }
             }
         }
         Self {
             plot,
+            start_us,
             end_us,
             step_us,
         }
     }
 
+    fn scaled(&self, us: u64) -> u128 {
+        (us.clamp(self.start_us, self.end_us) - self.start_us) as u128 * self.plot as u128
+    }
+
     fn col(&self, us: u64) -> usize {
-        ((us.min(self.end_us) as u128 * self.plot as u128) / self.end_us as u128) as usize
+        (self.scaled(us) / (self.end_us - self.start_us) as u128) as usize
     }
 
     /// The last column a span ending (exclusively) at `us` covers.
     fn last_col(&self, start_col: usize, us: u64) -> usize {
-        let scaled = us.min(self.end_us) as u128 * self.plot as u128;
-        let col = scaled.div_ceil(self.end_us as u128) as usize;
+        let col = self
+            .scaled(us)
+            .div_ceil((self.end_us - self.start_us) as u128) as usize;
         col.saturating_sub(1).max(start_col)
     }
 }
@@ -299,7 +337,11 @@ pub fn draw(timeline: &Timeline, width: usize, colour: bool) -> String {
     let plot = width
         .saturating_sub(label_width + 1 + RIGHT_MARGIN)
         .clamp(MIN_PLOT, MAX_PLOT);
-    let axis = Axis::new(longest_us, plot);
+    let first_us = runs
+        .iter()
+        .flat_map(|run| run.rows.iter().filter_map(Row::first_time))
+        .min();
+    let axis = Axis::fitted(first_us, longest_us, plot);
     let indent = " ".repeat(label_width + 1);
 
     let notes = differences(timeline, &axis);
@@ -485,7 +527,11 @@ fn draw_axis(axis: &Axis, indent: &str, styles: &Styles) -> String {
     let mut line: Vec<char> = vec!['─'; axis.plot + 1];
     line[0] = '└';
     let mut labels: Vec<char> = vec![' '; axis.plot + RIGHT_MARGIN];
-    let mut tick = 0;
+    // An axis that does not start at 0 says so at its left end.
+    if axis.start_us > 0 {
+        line[0] = '┄';
+    }
+    let mut tick = axis.start_us.div_ceil(axis.step_us) * axis.step_us;
     while tick <= axis.end_us {
         let col = axis.col(tick);
         if col > 0 {
@@ -745,6 +791,36 @@ mod tests {
             );
         }
         text
+    }
+
+    #[test]
+    fn a_late_start_is_not_drawn_as_empty_width() {
+        // A shutdown asked at 500ms that ends at 580ms instead of 900ms.
+        let late = Timeline {
+            recorded: Run {
+                end_us: 580_000,
+                rows: vec![spans("shutdown", &[(500, 580)])],
+            },
+            expected: Some(Run {
+                end_us: 900_000,
+                rows: vec![spans("shutdown", &[(500, 900)])],
+            }),
+        };
+        let text = draw(&late, 80, false);
+        let axis = text.lines().find(|l| l.contains('┄')).expect(&text);
+        let labels = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("ms"))
+            .expect(&text);
+        assert!(labels.contains(" 500 "), "{text}");
+        assert!(!labels.contains(" 0 "), "{text}");
+        // The shutdown starts at the left edge of the plot, and fills most of it as expected.
+        let expected = text.lines().rev().find(|l| l.contains('▒')).expect(&text);
+        let start = axis.find('┄').unwrap();
+        assert_eq!(expected.find('▒'), Some(start), "{text}");
+        // Runs that start early keep their axis from 0.
+        let early = draw(&sequential(), 80, false);
+        assert!(early.contains('└') && !early.contains('┄'), "{early}");
     }
 
     #[test]
