@@ -145,21 +145,23 @@ pub const EXPLANATIONS: &[Explanation] = &[
                 usually `Send` (a future held something thread-bound across an `.await`), \
                 `Unpin` (a future polled through `&mut` without being pinned), or `Future` \
                 itself (`.await` on a value that is not one).",
-        long: "E0277 says that a type does not implement a trait some code requires. It is the \
-               compiler's most general error, and in async code four cases make most of it. \
-               `Send`: `tokio::spawn` and the multi-threaded runtime need futures that can move \
+        long: "E0277 says that a type does not implement a trait that some code requires. It \
+               is the compiler's most general error; in async code four cases make most of it:\n\
+               - `Send`: `tokio::spawn` and the multi-threaded runtime need futures that can move \
                between threads, and a future is `Send` only if everything it holds across an \
-               `.await` is (an `Rc`, a `RefCell` borrow or a std `MutexGuard` is not): see \
-               `asynclings explain not-send`. `Unpin`: a future polled by `&mut` (in `select!` \
-               inside a loop, or by hand) must not move, and an `async` block or fn future may \
-               move only once pinned: `std::pin::pin!(fut)` or `Box::pin(fut)`, see \
-               `asynclings explain not-unpin`. `Future`: `.await` applies to futures only, so \
-               awaiting the result of a plain function, or of an `async fn` called without its \
-               arguments' own awaits, fails: see `asynclings explain not-a-future`. `?` in an \
-               `async` block: the block's output must be a `Result` for `?` to return early; \
-               say its type, for example `async { ...; Ok::<_, Error>(value) }`. The lines \
-               under the error (`the trait ... is not implemented for ...`, `required by a \
-               bound in ...`) say which trait and who asks for it.",
+               `.await` is (an `Rc`, a `RefCell` borrow or a std `MutexGuard` is not). See \
+               `asynclings explain not-send`.\n\
+               - `Unpin`: a future polled through `&mut` (in `select!` inside a loop, or by hand) \
+               must not move, and a future made by `async` may be polled that way only once \
+               pinned: `std::pin::pin!(fut)` or `Box::pin(fut)`. See `asynclings explain \
+               not-unpin`.\n\
+               - `Future`: `.await` applies to futures only, so awaiting what a plain function \
+               returns, or a value that was awaited already, fails. See `asynclings explain \
+               not-a-future`.\n\
+               - `?` in an `async` block: the block's output must be a `Result` for `?` to return \
+               early; say its type, for example `async { ...; Ok::<_, Error>(value) }`.\n\
+               The lines under the error (`the trait ... is not implemented for ...`, `required \
+               by a bound in ...`) say which trait is missing and who asks for it.",
         link: "https://doc.rust-lang.org/error_codes/E0277.html",
         taught_in: "11_send_pin (send1, pin2), 01_async_fn (async_fn1)",
     },
