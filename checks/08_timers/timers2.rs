@@ -110,22 +110,28 @@ fn assert_starts(period: u64, work: &[u64], got: &[Duration], expected: &[u64]) 
              expected {expected:?}.)",
             got[i], expected[i]
         ),
-        &redraws(period, work, got),
-        Some(&redraws(period, work, &expected)),
+        &redraws(period, work, got, &expected),
+        Some(&redraws(period, work, &expected, got)),
     );
 }
 
-/// The redraws starting at `starts` (each as long as its `work`), under the clock's beat.
-fn redraws(period: u64, work: &[u64], starts: &[Duration]) -> Timeline {
-    let run = Timeline::new();
-    let end = starts
+/// When the last of the redraws starting at `starts` ended.
+fn last_end(work: &[u64], starts: &[Duration]) -> Duration {
+    let ends = starts
         .iter()
         .zip(work)
-        .map(|(&start, &work)| start + ms(work))
-        .max()
-        .unwrap_or_default();
+        .map(|(&start, &work)| start + ms(work));
+    ends.max().unwrap_or_default()
+}
+
+/// The redraws starting at `starts` (each as long as its `work`), under the clock's beat (the
+/// same in both runs: to the end of this one or of the `other`).
+fn redraws(period: u64, work: &[u64], starts: &[Duration], other: &[Duration]) -> Timeline {
+    let run = Timeline::new();
+    let end = last_end(work, starts);
+    let beats_end = end.max(last_end(work, other));
     let mut beat = Duration::ZERO;
-    while beat <= end {
+    while beat <= beats_end {
         run.instant_at("beat", beat);
         beat += ms(period);
     }
