@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::Instant;
 
@@ -49,7 +50,9 @@ fn pages(n: usize) -> Vec<String> {
         .collect()
 }
 
-async fn run(n: usize, latency: u64) -> (Counts, Vec<String>, Duration) {
+/// Runs `record_hits` on `n` hits with audit writes of `latency`; gives the stats, the log's
+/// lines, the time it took, and the run (each line reaching the log, seen after each poll).
+async fn run(n: usize, latency: u64) -> (Counts, Vec<String>, Duration, Timeline) {
     let stats = Arc::new(Mutex::new(Stats::default()));
     let log = Arc::new(AuditLog::new(ms(latency)));
     let one = record_hit(stats.clone(), log.clone(), "/probe".to_string());
@@ -57,24 +60,34 @@ async fn run(n: usize, latency: u64) -> (Counts, Vec<String>, Duration) {
     drop(one);
 
     let start = Instant::now();
+    let recorded = Timeline::new();
+    let mut written = 0;
     watchdog(
         LIMIT,
         "record_hits",
-        record_hits(stats.clone(), log.clone(), pages(n)),
+        timeline::observe(record_hits(stats.clone(), log.clone(), pages(n)), || {
+            let now = log.lines.lock().unwrap().len();
+            for _ in written..now {
+                recorded.instant("written");
+            }
+            written = written.max(now);
+        }),
     )
     .await;
     let took = start.elapsed();
+    recorded.span_at("hits", Duration::ZERO, took);
+    recorded.end_at(took);
     let stats: Stats = std::mem::take(&mut *stats.lock().unwrap());
     let hits: HashMap<String, u32> = stats.hits;
     let total: u32 = stats.total;
     let lines: Vec<String> = log.lines.lock().unwrap().clone();
-    (Counts { hits, total }, lines, took)
+    (Counts { hits, total }, lines, took, recorded)
 }
 
 #[tokio::test(start_paused = true)]
 async fn every_hit_is_counted_once() {
     let n = 41;
-    let (stats, lines, _) = run(n, 20).await;
+    let (stats, lines, _, _) = run(n, 20).await;
     let mut expected: HashMap<String, u32> = HashMap::new();
     for page in pages(n) {
         *expected.entry(page).or_default() += 1;
@@ -105,18 +118,24 @@ async fn every_hit_is_counted_once() {
 
 #[tokio::test(start_paused = true)]
 async fn the_log_writes_run_at_the_same_time() {
-    let (_, lines, took) = run(12, 35).await;
+    let (_, lines, took, recorded) = run(12, 35).await;
     assert_eq!(
         lines.len(),
         12,
         "the audit log has {} lines; expected 12",
         lines.len()
     );
-    assert_eq!(
-        took,
-        ms(35),
-        "12 hits with a 35ms audit write each took {took:?} of virtual time; the writes should \
+    let expected = Timeline::new();
+    for _ in 0..12 {
+        expected.instant_at("written", ms(35));
+    }
+    expected.span_at("hits", Duration::ZERO, ms(35));
+    expected.end_at(ms(35));
+    timeline::assert_eq(took, ms(35), &recorded, Some(&expected), || {
+        format!(
+            "12 hits with a 35ms audit write each took {took:?} of virtual time; the writes should \
          run at the same time, taking 35ms in all. Is a lock held during the write, so that the \
          tasks wait for each other? Release it before the `.await`"
-    );
+        )
+    });
 }
