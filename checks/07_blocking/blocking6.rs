@@ -35,12 +35,7 @@ fn run(n: usize, latencies: &[u64]) -> (Vec<u64>, Vec<u64>, Duration, Timeline) 
     let runtime = {
         let (store, saves) = (store.clone(), saves.clone());
         let latencies = latencies.to_vec();
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .on_thread_park(move || saves.lock().unwrap().look(&store, &latencies))
-            .build()
-            .unwrap()
+        timeline::runtime_looking(move || saves.lock().unwrap().look(&store, &latencies))
     };
     let (got, took, recorded) = runtime.block_on(async {
         let recorded = Timeline::new();
