@@ -496,6 +496,20 @@ pub mod timeline {
         .await
     }
 
+    /// A paused current-thread runtime, like `#[tokio::test(start_paused = true)]`'s, that calls
+    /// `look` each time it goes idle, before its clock moves on: where the learner's code runs
+    /// in tasks of its own (and `observe` sees it only when the awaited one is done), a check
+    /// still sees each counter move at the virtual time it moved, without a task or a timer of
+    /// its own. `look` runs outside any task: it must only read and record.
+    pub fn runtime_looking(look: impl Fn() + Send + Sync + 'static) -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .on_thread_park(look)
+            .build()
+            .expect("a current-thread runtime")
+    }
+
     /// The line that carries `recorded` (and `expected`) to the runner.
     pub fn encode(recorded: &Timeline, expected: Option<&Timeline>) -> String {
         let expected = expected.map_or(String::new(), |e| format!(",\"expected\":{}", e.to_json()));

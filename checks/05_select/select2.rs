@@ -23,6 +23,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep};
@@ -56,6 +57,46 @@ async fn run_serve(
     (handled, polls.get(), start.elapsed())
 }
 
+/// Runs serve like `run_serve`, with every job queued (through `queue`) before it starts, and
+/// records when serve took each job out of the queue (seen from the sender's free places after
+/// each poll): a job runs from its take to the next one, or to serve's return.
+async fn run_serve_recorded(
+    jobs: &mut mpsc::Receiver<u32>,
+    queue: &mpsc::Sender<u32>,
+    shutdown: oneshot::Receiver<()>,
+    recorded: &Timeline,
+) -> (Vec<u32>, Duration) {
+    let start = Instant::now();
+    let queued = || queue.max_capacity() - queue.capacity();
+    let mut last = queued();
+    let mut takes = Vec::new();
+    let handled: Vec<u32> = watchdog(
+        LIMIT,
+        "serve",
+        timeline::observe(serve(jobs, shutdown), || {
+            let now = queued();
+            for _ in now..last {
+                takes.push(recorded.now());
+            }
+            last = last.min(now);
+        }),
+    )
+    .await;
+    let took = start.elapsed();
+    record_serve(recorded, &takes, took);
+    (handled, took)
+}
+
+/// Records serve's run: `serve` to its return, and each `job` from its take to the next one.
+fn record_serve(run: &Timeline, takes: &[Duration], took: Duration) {
+    run.span_at("serve", Duration::ZERO, took);
+    for (i, &take) in takes.iter().enumerate() {
+        let end = takes.get(i + 1).copied().unwrap_or(took).max(take);
+        run.span_at("job", take, end);
+    }
+    run.end_at(took);
+}
+
 const POLLING: &str = "Is it checking the queue and the shutdown now and then (`try_recv` and \
                        a short sleep in a loop) instead of waiting on both with `select!`, \
                        which wakes it the moment either is ready?";
@@ -67,6 +108,8 @@ const POLLING: &str = "Is it checking the queue and the shutdown now and then (`
 async fn shutdown_wins_in_every_round() {
     let mut rounds_with_jobs = Vec::new();
     let mut all_handled_every_time = true;
+    // The first round in which serve started a job, as it ran.
+    let mut first_wrong = None;
     for round in 0..ROUNDS {
         let queued = 1 + round % 6;
         let (job_tx, mut job_rx) = mpsc::channel(16);
@@ -76,9 +119,12 @@ async fn shutdown_wins_in_every_round() {
         let (stop_tx, stop_rx) = oneshot::channel();
         stop_tx.send(()).unwrap();
 
-        let (handled, _, _) = run_serve(&mut job_rx, stop_rx).await;
+        let recorded = Timeline::new();
+        recorded.instant_at("shutdown", Duration::ZERO);
+        let (handled, _) = run_serve_recorded(&mut job_rx, &job_tx, stop_rx, &recorded).await;
         if !handled.is_empty() {
             rounds_with_jobs.push((round, handled.len(), queued));
+            first_wrong.get_or_insert(recorded);
         }
         all_handled_every_time &= handled.len() == queued as usize;
         let left = job_rx.len();
@@ -103,11 +149,18 @@ async fn shutdown_wins_in_every_round() {
         "When several branches are ready, `select!` picks one at random; write `biased;` at the \
          top of the select! and put the shutdown branch first, so it wins whenever it is ready"
     };
-    panic!(
-        "shutdown was signalled before serve started, yet serve started jobs anyway in {} of \
-         {ROUNDS} rounds (in round {round} it handled {n} of the {queued} queued jobs); it \
-         should handle none. {why}",
-        rounds_with_jobs.len()
+    let expected = Timeline::new();
+    expected.instant_at("shutdown", Duration::ZERO);
+    record_serve(&expected, &[], Duration::ZERO);
+    timeline::fail(
+        format_args!(
+            "shutdown was signalled before serve started, yet serve started jobs anyway in {} of \
+             {ROUNDS} rounds (in round {round} it handled {n} of the {queued} queued jobs); it \
+             should handle none. {why}",
+            rounds_with_jobs.len()
+        ),
+        first_wrong.as_ref().unwrap(),
+        Some(&expected),
     );
 }
 
@@ -122,25 +175,43 @@ async fn shutdown_during_a_job_stops_serve_after_that_job() {
             job_tx.send(job).await.unwrap();
         }
         let (stop_tx, stop_rx) = oneshot::channel();
+        let recorded = Timeline::new();
+        let shutdown = recorded.clone();
         tokio::spawn(async move {
             sleep(ms(35)).await;
+            shutdown.instant("shutdown");
             let _ = stop_tx.send(());
         });
 
-        let (handled, _, took) = run_serve(&mut job_rx, stop_rx).await;
-        assert_eq!(
-            handled,
-            jobs[..4],
-            "with 10ms jobs and shutdown signalled at 35ms, serve handled {handled:?}; expected \
-             the first four jobs: the one in hand when shutdown came is finished, and no other \
-             is started after it"
+        let (handled, took) = run_serve_recorded(&mut job_rx, &job_tx, stop_rx, &recorded).await;
+        let expected = Timeline::new();
+        expected.instant_at("shutdown", ms(35));
+        record_serve(&expected, &[ms(0), ms(10), ms(20), ms(30)], ms(40));
+        let message = || {
+            format!(
+                "with 10ms jobs and shutdown signalled at 35ms, serve handled {handled:?}; \
+                 expected the first four jobs: the one in hand when shutdown came is finished, \
+                 and no other is started after it"
+            )
+        };
+        if handled.len() == 4 {
+            // Four jobs, but not the first four: a wrong value, shown without a timeline.
+            assert_eq!(handled, jobs[..4], "{}", message());
+        }
+        // Too many or too few: when serve stopped is the lesson.
+        timeline::assert_eq(
+            &handled[..],
+            &jobs[..4],
+            &recorded,
+            Some(&expected),
+            message,
         );
-        assert_eq!(
-            took,
-            ms(40),
-            "serve returned after {took:?} of virtual time; it should finish the job in hand \
-             (at 40ms) and stop"
-        );
+        timeline::assert_eq(took, ms(40), &recorded, Some(&expected), || {
+            format!(
+                "serve returned after {took:?} of virtual time; it should finish the job in hand \
+                 (at 40ms) and stop"
+            )
+        });
     }
 }
 
@@ -203,21 +274,37 @@ async fn an_idle_serve_stops_the_moment_shutdown_comes() {
 #[tokio::test(start_paused = true)]
 async fn a_job_and_shutdown_arriving_together_while_idle() {
     let mut rounds_with_jobs = 0;
+    // The first round in which serve started the job, as it ran, and as it should have.
+    let mut first_wrong = None;
     for round in 0..ROUNDS {
         let (job_tx, mut job_rx) = mpsc::channel(4);
         let (stop_tx, stop_rx) = oneshot::channel();
         let job = 500 + round;
+        let arrive = ms(20 + u64::from(round % 7));
+        let recorded = Timeline::new();
+        let sender = recorded.clone();
         tokio::spawn(async move {
-            sleep(ms(20 + u64::from(round % 7))).await;
+            sleep(arrive).await;
             job_tx.send(job).await.unwrap();
+            sender.instant("job sent");
             let _ = stop_tx.send(());
+            sender.instant("shutdown");
             // Keep the queue open, so that a closed queue does not end serve instead.
             sleep(ms(1000)).await;
             drop(job_tx);
         });
-        let (handled, _, _) = run_serve(&mut job_rx, stop_rx).await;
+        let (handled, _, took) = run_serve(&mut job_rx, stop_rx).await;
         if !handled.is_empty() {
             rounds_with_jobs += 1;
+            if first_wrong.is_none() {
+                // The job was taken when it arrived, and ran until serve returned.
+                record_serve(&recorded, &[arrive], took);
+                let expected = Timeline::new();
+                expected.instant_at("job sent", arrive);
+                expected.instant_at("shutdown", arrive);
+                record_serve(&expected, &[], arrive);
+                first_wrong = Some((recorded, expected));
+            }
         }
         let left = job_rx.len();
         assert_eq!(
@@ -228,12 +315,15 @@ async fn a_job_and_shutdown_arriving_together_while_idle() {
              win before a job is taken (`biased;`, shutdown branch first)"
         );
     }
-    assert_eq!(
-        rounds_with_jobs, 0,
-        "while serve was waiting, a job and the shutdown arrived at the same moment; serve \
-         started the job anyway in {rounds_with_jobs} of {ROUNDS} rounds. Checking the shutdown \
-         before or after the select! does not help here: both branches are ready inside the \
-         same select!, which picks one at random unless it is `biased;` with the shutdown \
-         branch first"
-    );
+    if let Some((recorded, expected)) = first_wrong {
+        timeline::assert_eq(rounds_with_jobs, 0, &recorded, Some(&expected), || {
+            format!(
+                "while serve was waiting, a job and the shutdown arrived at the same moment; \
+                 serve started the job anyway in {rounds_with_jobs} of {ROUNDS} rounds. \
+                 Checking the shutdown before or after the select! does not help here: both \
+                 branches are ready inside the same select!, which picks one at random unless \
+                 it is `biased;` with the shutdown branch first"
+            )
+        });
+    }
 }

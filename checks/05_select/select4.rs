@@ -27,6 +27,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use futures::FutureExt;
 use tokio::time::Instant;
 
@@ -38,6 +39,8 @@ fn ms(n: u64) -> Duration {
 #[derive(Default)]
 struct Seen {
     first_poll: Option<Duration>,
+    /// When it returned Ready.
+    done_at: Option<Duration>,
     polls: usize,
 }
 
@@ -91,6 +94,7 @@ impl Future for Fetch {
         let polled = self.inner.as_mut().poll(cx);
         if polled.is_ready() {
             self.done = true;
+            self.seen.borrow_mut().done_at = Some(at);
         }
         polled
     }
@@ -154,6 +158,39 @@ async fn load(config_latency: u64, users_latency: u64) -> Loaded {
     }
 }
 
+/// The load as it ran: each fetch from its first poll to its answer, the spinner's frames.
+fn recorded(loaded: &Loaded) -> Timeline {
+    let recorded = Timeline::new();
+    for (what, seen) in [
+        ("config", &loaded.config_seen),
+        ("users", &loaded.users_seen),
+    ] {
+        match (seen.first_poll, seen.done_at) {
+            (Some(start), Some(end)) => recorded.span_at(what, start, end),
+            (Some(start), None) => recorded.open_span_at(what, start),
+            _ => {}
+        }
+    }
+    recorded.declare_instants("spin");
+    for &frame in &loaded.frames {
+        recorded.instant_at("spin", frame);
+    }
+    recorded.end_at(loaded.took);
+    recorded
+}
+
+/// The load as it should run: both fetches from 0ms, a frame every 50ms until the last.
+fn expected(config_latency: u64, users_latency: u64, frames: &[Duration]) -> Timeline {
+    let expected = Timeline::new();
+    expected.span_at("config", ms(0), ms(config_latency));
+    expected.span_at("users", ms(0), ms(users_latency));
+    for &frame in frames {
+        expected.instant_at("spin", frame);
+    }
+    expected.end_at(ms(config_latency.max(users_latency)));
+    expected
+}
+
 /// Checks one load against the expected frames (at 0, 50, 100ms ... before `last`).
 fn check(config_latency: u64, users_latency: u64, loaded: Loaded) {
     let name = format!("load_page({config_latency}ms, {users_latency}ms)");
@@ -166,35 +203,51 @@ fn check(config_latency: u64, users_latency: u64, loaded: Loaded) {
         loaded.config,
         loaded.users
     );
-    let starts = (loaded.config_seen.first_poll, loaded.users_seen.first_poll);
-    assert_eq!(
-        starts,
-        (Some(ms(0)), Some(ms(0))),
-        "{name}: the config fetch was first polled at {:?} and the users fetch at {:?} (virtual \
-         time); both should start at once, at 0ms, and run at the same time. Is one awaited \
-         before the other is polled?",
-        starts.0,
-        starts.1
-    );
-    let last = config_latency.max(users_latency);
-    assert_eq!(
-        loaded.took,
-        ms(last),
-        "{name} took {:?} of virtual time; the fetches run at the same time, so it should take \
-         {last}ms",
-        loaded.took
-    );
     let expected_frames: Vec<Duration> = (0..)
         .map(|i| ms(50 * i))
-        .take_while(|&t| t < ms(last))
+        .take_while(|&t| t < ms(config_latency.max(users_latency)))
         .collect();
-    assert_eq!(
-        loaded.frames, expected_frames,
-        "{name}: the spinner turned at {:?} (virtual time); expected a frame every 50ms while the \
+    let (recorded, expected) = (
+        recorded(&loaded),
+        expected(config_latency, users_latency, &expected_frames),
+    );
+    let starts = (loaded.config_seen.first_poll, loaded.users_seen.first_poll);
+    timeline::assert_eq(
+        starts,
+        (Some(ms(0)), Some(ms(0))),
+        &recorded,
+        Some(&expected),
+        || {
+            format!(
+                "{name}: the config fetch was first polled at {:?} and the users fetch at {:?} (virtual \
+         time); both should start at once, at 0ms, and run at the same time. Is one awaited \
+         before the other is polled?",
+                starts.0, starts.1
+            )
+        },
+    );
+    let last = config_latency.max(users_latency);
+    timeline::assert_eq(loaded.took, ms(last), &recorded, Some(&expected), || {
+        format!(
+            "{name} took {:?} of virtual time; the fetches run at the same time, so it should take \
+         {last}ms",
+            loaded.took
+        )
+    });
+    timeline::assert_eq(
+        &loaded.frames,
+        &expected_frames,
+        &recorded,
+        Some(&expected),
+        || {
+            format!(
+                "{name}: the spinner turned at {:?} (virtual time); expected a frame every 50ms while the \
          fetches run, at {expected_frames:?}. The spinner must turn while the page loads, in the \
          same select! loop as the fetches (frames counted or made up afterwards are not a \
          spinner)",
-        loaded.frames
+                loaded.frames
+            )
+        },
     );
     let polls = (loaded.config_seen.polls, loaded.users_seen.polls);
     assert!(

@@ -22,6 +22,7 @@ use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use asynclings_support::Heartbeat;
+use asynclings_support::timeline::{self, Timeline};
 use futures::FutureExt;
 use tokio::time::Instant;
 
@@ -38,8 +39,9 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Starts the app next to a heartbeat, on a paused current-thread runtime on a thread of its
-/// own, and gives its banner, the virtual time it took and the heartbeat's beats.
-fn banner(latency: u64, values: &[(&str, &str)]) -> (String, Duration, usize) {
+/// own, and gives its banner, the virtual time it took and the heartbeat's beats, and the
+/// run as a timeline (start_app, and each beat).
+fn banner(latency: u64, values: &[(&str, &str)]) -> (String, Duration, usize, Timeline) {
     let values: Vec<(String, String)> = values
         .iter()
         .map(|&(k, v)| (k.to_string(), v.to_string()))
@@ -56,7 +58,8 @@ fn banner(latency: u64, values: &[(&str, &str)]) -> (String, Duration, usize) {
             let values: Vec<(&str, &str)> =
                 values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let service = ConfigService::new(ms(latency), &values);
-            let heartbeat = Heartbeat::start(ms(15));
+            let recorded = Timeline::new();
+            let heartbeat = Heartbeat::recording(ms(15), &recorded, "heartbeat");
             let start = Instant::now();
             let run = AssertUnwindSafe(start_app(&service)).catch_unwind();
             let banner = match tokio::time::timeout(Duration::from_secs(10), run).await {
@@ -85,7 +88,10 @@ fn banner(latency: u64, values: &[(&str, &str)]) -> (String, Duration, usize) {
                 Ok(Ok(banner)) => banner,
             };
             let banner: String = banner;
-            (banner, start.elapsed(), heartbeat.beats())
+            let took = start.elapsed();
+            recorded.span_at("start_app", Duration::ZERO, took);
+            recorded.end_at(took);
+            (banner, took, heartbeat.beats(), recorded)
         });
             let _ = tx.send(outcome);
         });
@@ -106,26 +112,53 @@ fn banner(latency: u64, values: &[(&str, &str)]) -> (String, Duration, usize) {
     }
 }
 
-fn check_time(latency: u64, took: Duration, beats: usize) {
-    assert!(
+/// start_app taking `took`, with the heartbeat beating every 15ms meanwhile.
+fn expected_run(took: Duration) -> Timeline {
+    let expected = Timeline::new();
+    expected.declare_instants("heartbeat");
+    let mut beat = ms(15);
+    while beat < took {
+        expected.instant_at("heartbeat", beat);
+        beat += ms(15);
+    }
+    expected.span_at("start_app", Duration::ZERO, took);
+    expected.end_at(took);
+    expected
+}
+
+fn check_time(latency: u64, took: Duration, beats: usize, recorded: &Timeline) {
+    // The lookups at once, or one after the other if it took longer than one.
+    let should = if took > ms(latency) {
+        ms(2 * latency)
+    } else {
+        ms(latency)
+    };
+    timeline::assert(
         took == ms(latency) || took == ms(2 * latency),
-        "start_app took {took:?} of virtual time with lookups of {latency}ms each; expected \
+        recorded,
+        Some(&expected_run(should)),
+        || {
+            format!(
+                "start_app took {took:?} of virtual time with lookups of {latency}ms each; expected \
          {latency}ms (both lookups at once) or {}ms (one after the other). A lookup that takes \
          no virtual time did not wait on the runtime's timer: is it driven by some other \
          executor or thread?",
-        2 * latency
+                2 * latency
+            )
+        },
     );
     let expected = ((took.as_millis() - 1) / 15) as usize;
-    assert_eq!(
-        beats, expected,
-        "while start_app ran for {took:?}, a heartbeat ticking every 15ms beat {beats} times; \
+    timeline::assert_eq(beats, expected, recorded, Some(&expected_run(took)), || {
+        format!(
+            "while start_app ran for {took:?}, a heartbeat ticking every 15ms beat {beats} times; \
          expected {expected}: the runtime's thread should be free while the lookups wait"
-    );
+        )
+    });
 }
 
 #[test]
 fn the_app_starts_with_its_settings() {
-    let (banner, took, beats) = banner(
+    let (banner, took, beats, recorded) = banner(
         40,
         &[("app.name", "tide"), ("app.motd", "low water at 14:05")],
     );
@@ -133,15 +166,15 @@ fn the_app_starts_with_its_settings() {
         banner, "tide: low water at 14:05",
         "start_app gave {banner:?}"
     );
-    check_time(40, took, beats);
+    check_time(40, took, beats, &recorded);
 }
 
 #[test]
 fn a_missing_setting_is_empty() {
-    let (banner, took, beats) = banner(22, &[("app.name", "quiet")]);
+    let (banner, took, beats, recorded) = banner(22, &[("app.name", "quiet")]);
     assert_eq!(
         banner, "quiet: ",
         "start_app gave {banner:?} with no message of the day; expected \"quiet: \""
     );
-    check_time(22, took, beats);
+    check_time(22, took, beats, &recorded);
 }

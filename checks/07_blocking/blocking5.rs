@@ -12,9 +12,11 @@
 use super::{AuditLog, Stats, record_hit, record_hits};
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::Instant;
 
@@ -49,32 +51,60 @@ fn pages(n: usize) -> Vec<String> {
         .collect()
 }
 
-async fn run(n: usize, latency: u64) -> (Counts, Vec<String>, Duration) {
+/// Runs `record_hits` on `n` hits with audit writes of `latency`; gives the stats, the log's
+/// lines, the time it took, and the run: each line reaching the log (the hits run in tasks
+/// of their own: the log is looked at each time the runtime goes idle).
+fn run(n: usize, latency: u64) -> (Counts, Vec<String>, Duration, Timeline) {
     let stats = Arc::new(Mutex::new(Stats::default()));
     let log = Arc::new(AuditLog::new(ms(latency)));
-    let one = record_hit(stats.clone(), log.clone(), "/probe".to_string());
-    assert_send(&one);
-    drop(one);
+    let recorded: Arc<Mutex<Option<Timeline>>> = Arc::default();
+    let written = Arc::new(AtomicUsize::new(0));
+    let runtime = {
+        let (log, recorded, written) = (log.clone(), recorded.clone(), written.clone());
+        timeline::runtime_looking(move || {
+            if let Some(recorded) = &*recorded.lock().unwrap() {
+                let now = log.lines.lock().unwrap().len();
+                let before = written.fetch_max(now, Ordering::SeqCst);
+                for _ in before..now {
+                    recorded.instant("written");
+                }
+            }
+        })
+    };
+    let (took, timeline) = runtime.block_on(async {
+        let one = record_hit(stats.clone(), log.clone(), "/probe".to_string());
+        assert_send(&one);
+        drop(one);
 
-    let start = Instant::now();
-    watchdog(
-        LIMIT,
-        "record_hits",
-        record_hits(stats.clone(), log.clone(), pages(n)),
-    )
-    .await;
-    let took = start.elapsed();
+        let timeline = Timeline::new();
+        *recorded.lock().unwrap() = Some(timeline.clone());
+        let start = Instant::now();
+        watchdog(
+            LIMIT,
+            "record_hits",
+            record_hits(stats.clone(), log.clone(), pages(n)),
+        )
+        .await;
+        (start.elapsed(), timeline)
+    });
+    recorded.lock().unwrap().take();
+    let lines: Vec<String> = log.lines.lock().unwrap().clone();
+    // The lines written after the runtime last went idle were written as it returned.
+    for _ in written.load(Ordering::SeqCst)..lines.len() {
+        timeline.instant_at("written", took);
+    }
+    timeline.span_at("hits", Duration::ZERO, took);
+    timeline.end_at(took);
     let stats: Stats = std::mem::take(&mut *stats.lock().unwrap());
     let hits: HashMap<String, u32> = stats.hits;
     let total: u32 = stats.total;
-    let lines: Vec<String> = log.lines.lock().unwrap().clone();
-    (Counts { hits, total }, lines, took)
+    (Counts { hits, total }, lines, took, timeline)
 }
 
-#[tokio::test(start_paused = true)]
-async fn every_hit_is_counted_once() {
+#[test]
+fn every_hit_is_counted_once() {
     let n = 41;
-    let (stats, lines, _) = run(n, 20).await;
+    let (stats, lines, _, _) = run(n, 20);
     let mut expected: HashMap<String, u32> = HashMap::new();
     for page in pages(n) {
         *expected.entry(page).or_default() += 1;
@@ -103,20 +133,26 @@ async fn every_hit_is_counted_once() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn the_log_writes_run_at_the_same_time() {
-    let (_, lines, took) = run(12, 35).await;
+#[test]
+fn the_log_writes_run_at_the_same_time() {
+    let (_, lines, took, recorded) = run(12, 35);
     assert_eq!(
         lines.len(),
         12,
         "the audit log has {} lines; expected 12",
         lines.len()
     );
-    assert_eq!(
-        took,
-        ms(35),
-        "12 hits with a 35ms audit write each took {took:?} of virtual time; the writes should \
+    let expected = Timeline::new();
+    for _ in 0..12 {
+        expected.instant_at("written", ms(35));
+    }
+    expected.span_at("hits", Duration::ZERO, ms(35));
+    expected.end_at(ms(35));
+    timeline::assert_eq(took, ms(35), &recorded, Some(&expected), || {
+        format!(
+            "12 hits with a 35ms audit write each took {took:?} of virtual time; the writes should \
          run at the same time, taking 35ms in all. Is a lock held during the write, so that the \
          tasks wait for each other? Release it before the `.await`"
-    );
+        )
+    });
 }

@@ -18,6 +18,7 @@ use super::run_dashboard;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::Instant;
 
@@ -102,12 +103,43 @@ fn assert_starts(period: u64, work: &[u64], got: &[Duration], expected: &[u64]) 
         ),
         None => "without a stall, the redraws should simply follow the beat".to_string(),
     };
-    panic!(
-        "with a period of {period}ms and redraws that take {work:?} ms, redraw {i} started at \
-         {:?} of virtual time; expected {:?}: {why}. (Redraws started at {got:?}; expected \
-         {expected:?}.)",
-        got[i], expected[i]
+    timeline::fail(
+        format_args!(
+            "with a period of {period}ms and redraws that take {work:?} ms, redraw {i} started \
+             at {:?} of virtual time; expected {:?}: {why}. (Redraws started at {got:?}; \
+             expected {expected:?}.)",
+            got[i], expected[i]
+        ),
+        &redraws(period, work, got, &expected),
+        Some(&redraws(period, work, &expected, got)),
     );
+}
+
+/// When the last of the redraws starting at `starts` ended.
+fn last_end(work: &[u64], starts: &[Duration]) -> Duration {
+    let ends = starts
+        .iter()
+        .zip(work)
+        .map(|(&start, &work)| start + ms(work));
+    ends.max().unwrap_or_default()
+}
+
+/// The redraws starting at `starts` (each as long as its `work`), under the clock's beat (the
+/// same in both runs: to the end of this one or of the `other`).
+fn redraws(period: u64, work: &[u64], starts: &[Duration], other: &[Duration]) -> Timeline {
+    let run = Timeline::new();
+    let end = last_end(work, starts);
+    let beats_end = end.max(last_end(work, other));
+    let mut beat = Duration::ZERO;
+    while beat <= beats_end {
+        run.instant_at("beat", beat);
+        beat += ms(period);
+    }
+    for (&start, &work) in starts.iter().zip(work) {
+        run.span_at("redraw", start, start + ms(work));
+    }
+    run.end_at(end);
+    run
 }
 
 #[tokio::test(start_paused = true)]

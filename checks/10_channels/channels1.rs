@@ -19,6 +19,7 @@ use super::{Shelf, catalogue};
 
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::time::Instant;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -54,6 +55,22 @@ fn expected(shelves: &[Shelf]) -> Vec<(Duration, String)> {
         );
     }
     found
+}
+
+/// The books found (`sent`, the same in both runs), each filed, and catalogue to its return.
+fn run(sent: &[(Duration, String)], filed: &[(Duration, String)], took: Duration) -> Timeline {
+    let run = Timeline::new();
+    run.declare_instants("found");
+    for (at, _) in sent {
+        run.instant_at("found", *at);
+    }
+    run.declare_instants("filed");
+    for (at, _) in filed {
+        run.instant_at("filed", *at);
+    }
+    run.span_at("catalogue", Duration::ZERO, took);
+    run.end_at(took);
+    run
 }
 
 /// Runs `catalogue` and compares what it files, and when, with what the scanners send.
@@ -96,6 +113,7 @@ async fn assert_catalogue(shelves: Vec<Shelf>) {
         );
     };
     let count: usize = count;
+    let (recorded, expected) = (run(&want, &filed, took), run(&want, &want, last));
     if got_books.len() < want_books.len() {
         let why = if got_books.is_empty() && took == Duration::ZERO {
             "it gave up at once. Closing the receiver (`rx.close()`) makes every later send fail; \
@@ -107,11 +125,15 @@ async fn assert_catalogue(shelves: Vec<Shelf>) {
             "some books never arrived: does it stop after a fixed number of messages? One \
              scanner can send many"
         };
-        panic!(
-            "catalogue filed {} of the {} books by {took:?} of virtual time ({got_books:?}); the \
-             last book is found at {last:?}: {why}",
-            got_books.len(),
-            want_books.len()
+        timeline::fail(
+            format_args!(
+                "catalogue filed {} of the {} books by {took:?} of virtual time ({got_books:?}); \
+                 the last book is found at {last:?}: {why}",
+                got_books.len(),
+                want_books.len()
+            ),
+            &recorded,
+            Some(&expected),
         );
     }
     assert_eq!(
@@ -129,9 +151,13 @@ async fn assert_catalogue(shelves: Vec<Shelf>) {
                 "is the channel polled (`try_recv` and a sleep) instead of awaited? \
                  `recv().await` wakes the moment a book is sent, not at the next poll"
             };
-            panic!(
-                "catalogue filed {book:?} at {at:?} of virtual time, but its scanner sent it at \
-                 {sent:?}: {why}"
+            timeline::fail(
+                format_args!(
+                    "catalogue filed {book:?} at {at:?} of virtual time, but its scanner sent it \
+                     at {sent:?}: {why}"
+                ),
+                &recorded,
+                Some(&expected),
             );
         }
     }
@@ -141,12 +167,13 @@ async fn assert_catalogue(shelves: Vec<Shelf>) {
         "catalogue filed {} books but returned {count}",
         want_books.len()
     );
-    assert_eq!(
-        took, last,
-        "catalogue filed every book on time, but returned at {took:?} of virtual time, while the \
-         last scanner was done at {last:?}: it should return as soon as the channel closes (does \
-         it wait for a quiet spell, or poll, before it stops?)"
-    );
+    timeline::assert_eq(took, last, &recorded, Some(&expected), || {
+        format!(
+            "catalogue filed every book on time, but returned at {took:?} of virtual time, while \
+             the last scanner was done at {last:?}: it should return as soon as the channel \
+             closes (does it wait for a quiet spell, or poll, before it stops?)"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use futures::FutureExt;
 use tokio::time::{Instant, sleep_until};
 
@@ -65,6 +66,8 @@ struct Run {
     applied: Vec<(u32, Duration)>,
     /// When `run_watcher` returned.
     returned: Duration,
+    /// How long each apply takes.
+    apply: Duration,
 }
 
 /// Starts from version 1, publishes `before` before the watcher starts, then follows the
@@ -141,7 +144,30 @@ async fn run(before: &[u32], timeline: &[(u64, Step)], apply_ms: u64) -> Run {
         .into_iter()
         .map(|((version, _), at)| (version, at))
         .collect();
-    Run { applied, returned }
+    Run {
+        applied,
+        returned,
+        apply: ms(apply_ms),
+    }
+}
+
+/// The versions published, each apply (a row per version, as long as an apply takes) and the
+/// end.
+fn watched(
+    published: &[(u32, u64)],
+    applied: &[(u32, Duration)],
+    apply: Duration,
+    returned: Duration,
+) -> Timeline {
+    let run = Timeline::new();
+    for &(_, at) in published {
+        run.instant_at("published", ms(at));
+    }
+    for &(version, at) in applied {
+        run.span_at(&format!("apply v{version}"), at, at + apply);
+    }
+    run.end_at(returned);
+    run
 }
 
 /// Compares the versions applied (and when) with the expected ones, explaining the first
@@ -154,6 +180,8 @@ fn assert_applied(run: &Run, expected: &[(u32, u64)], published: &[(u32, u64)], 
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let recorded = watched(published, &run.applied, run.apply, run.returned);
+    let should = watched(published, &expected, run.apply, ms(returned));
     if run.applied != expected {
         let stale = run.applied.iter().find_map(|&(v, at)| {
             published
@@ -186,19 +214,24 @@ fn assert_applied(run: &Run, expected: &[(u32, u64)], published: &[(u32, u64)], 
              it is free"
                 .to_string()
         };
-        panic!(
-            "the watcher applied [{}]; expected [{}]: {why}",
-            shown(&run.applied),
-            shown(&expected)
+        timeline::fail(
+            format_args!(
+                "the watcher applied [{}]; expected [{}]: {why}",
+                shown(&run.applied),
+                shown(&expected)
+            ),
+            &recorded,
+            Some(&should),
         );
     }
-    assert_eq!(
-        run.returned,
-        ms(returned),
-        "run_watcher applied the right configurations, but returned at {:?} of virtual time; \
-         expected {returned}ms, when the publisher was gone and the last apply was done",
-        run.returned
-    );
+    timeline::assert_eq(run.returned, ms(returned), &recorded, Some(&should), || {
+        format!(
+            "run_watcher applied the right configurations, but returned at {:?} of virtual \
+             time; expected {returned}ms, when the publisher was gone and the last apply was \
+             done",
+            run.returned
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use futures::Stream;
 use futures::stream;
@@ -74,6 +75,22 @@ fn plain(summary: &Summary) -> (u32, u64, u64) {
     (orders, revenue, largest)
 }
 
+/// The orders arriving (the same in both runs), each report, and summarize to its return.
+fn summarizing(arrivals: &[Duration], reports: &[Duration], took: Duration) -> Timeline {
+    let run = Timeline::new();
+    run.declare_instants("order");
+    for &at in arrivals {
+        run.instant_at("order", at);
+    }
+    run.declare_instants("report");
+    for &at in reports {
+        run.instant_at("report", at);
+    }
+    run.span_at("summarize", Duration::ZERO, took);
+    run.end_at(took);
+    run
+}
+
 /// Runs `summarize` on `orders` (id, cents, gap in µs) and checks the final summary, each
 /// report and when it came, and how often the stream was polled.
 async fn assert_summaries(orders: &[(u32, u64, u64)]) {
@@ -120,6 +137,11 @@ async fn assert_summaries(orders: &[(u32, u64, u64)]) {
         "summarize reported the running summaries {got_sums:?}; expected one report per \
          order, as it comes in: {want_sums:?}"
     );
+    let arrivals: Vec<Duration> = expected.iter().map(|(at, _)| *at).collect();
+    let reported: Vec<Duration> = reports.iter().map(|(at, _)| *at).collect();
+    let last = arrivals.last().copied().unwrap_or(Duration::ZERO);
+    let recorded = summarizing(&arrivals, &reported, took);
+    let should = summarizing(&arrivals, &arrivals, last);
     for ((reported, _), (arrived, _)) in reports.iter().zip(&expected) {
         if reported != arrived {
             let why = if *reported == took {
@@ -129,9 +151,13 @@ async fn assert_summaries(orders: &[(u32, u64, u64)]) {
                 "is the stream polled on a timer (`now_or_never` and a sleep) instead of \
                  awaited? `next().await` is woken the moment the next order is there"
             };
-            panic!(
-                "an order arrived at {arrived:?} of virtual time, but its report came at \
-                 {reported:?}: {why}"
+            timeline::fail(
+                format_args!(
+                    "an order arrived at {arrived:?} of virtual time, but its report came at \
+                     {reported:?}: {why}"
+                ),
+                &recorded,
+                Some(&should),
             );
         }
     }
@@ -143,12 +169,12 @@ async fn assert_summaries(orders: &[(u32, u64, u64)]) {
          it polling on a timer (`now_or_never` and a sleep)?",
         orders.len()
     );
-    let last = expected.last().map_or(Duration::ZERO, |(at, _)| *at);
-    assert_eq!(
-        took, last,
-        "summarize returned at {took:?} of virtual time; the stream ended with its last order, \
-         at {last:?}"
-    );
+    timeline::assert_eq(took, last, &recorded, Some(&should), || {
+        format!(
+            "summarize returned at {took:?} of virtual time; the stream ended with its last \
+             order, at {last:?}"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]

@@ -14,6 +14,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use futures::Stream;
 use tokio::time::{Instant, Sleep, sleep};
@@ -27,6 +28,8 @@ struct Feed {
     messages: VecDeque<(Duration, String)>,
     timer: Option<Pin<Box<Sleep>>>,
     ended: bool,
+    /// Each message as it is handed over, in a row named after the feed.
+    recorded: Timeline,
 }
 
 fn feed(name: &'static str, messages: &[(u64, &str)]) -> Feed {
@@ -38,6 +41,7 @@ fn feed(name: &'static str, messages: &[(u64, &str)]) -> Feed {
             .collect(),
         timer: None,
         ended: false,
+        recorded: Timeline::new(),
     }
 }
 
@@ -64,17 +68,46 @@ impl Stream for Feed {
             Poll::Ready(()) => {
                 self.timer = None;
                 let (_, text) = self.messages.pop_front().unwrap();
+                self.recorded.instant(self.name);
                 Poll::Ready(Some(text))
             }
         }
     }
 }
 
-/// Merges two feeds; returns the timeline and the virtual time it took.
-async fn merge(a: Feed, b: Feed) -> (Vec<String>, Duration) {
+/// Two feeds merged: what came out, the virtual time it took, when each feed handed over
+/// each message, and when it should have (as soon as each message is sent).
+struct Merged {
+    got: Vec<String>,
+    took: Duration,
+    recorded: Timeline,
+    expected: Timeline,
+}
+
+/// Merges two feeds.
+async fn merge(mut a: Feed, mut b: Feed) -> Merged {
     let start = Instant::now();
-    let timeline: Vec<String> = watchdog(LIMIT, "merge_feeds", merge_feeds(a, b)).await;
-    (timeline, start.elapsed())
+    let (recorded, expected) = (Timeline::new(), Timeline::new());
+    for feed in [&mut a, &mut b] {
+        feed.recorded = recorded.clone();
+        recorded.declare_instants(feed.name);
+        expected.declare_instants(feed.name);
+        let mut at = Duration::ZERO;
+        for (gap, _) in &feed.messages {
+            at += *gap;
+            expected.instant_at(feed.name, at);
+        }
+    }
+    let got: Vec<String> = watchdog(LIMIT, "merge_feeds", merge_feeds(a, b)).await;
+    let took = start.elapsed();
+    recorded.span_at("merge", Duration::ZERO, took);
+    recorded.end_at(took);
+    Merged {
+        got,
+        took,
+        recorded,
+        expected,
+    }
 }
 
 fn diagnose(got: &[String], expected: &[&str]) -> &'static str {
@@ -88,19 +121,35 @@ fn diagnose(got: &[String], expected: &[&str]) -> &'static str {
     }
 }
 
-fn assert_timeline(got: &[String], expected: &[&str], took: Duration, ends_at: u64) {
-    assert!(
-        got == expected,
-        "merge_feeds gave {got:?}; expected {expected:?}, every message of both feeds in the \
-         order they arrived: {}",
-        diagnose(got, expected)
-    );
-    assert_eq!(
+fn assert_timeline(merged: Merged, expected: &[&str], ends_at: u64) {
+    let Merged {
+        got,
         took,
-        Duration::from_millis(ends_at),
-        "merge_feeds took {took:?} of virtual time; the last message arrives at {ends_at}ms \
-         and both feeds end then"
-    );
+        recorded,
+        expected: should,
+    } = merged;
+    let ends_at_ms = Duration::from_millis(ends_at);
+    should.span_at("merge", Duration::ZERO, ends_at_ms);
+    should.end_at(ends_at_ms);
+    let message = || {
+        format!(
+            "merge_feeds gave {got:?}; expected {expected:?}, every message of both feeds in \
+             the order they arrived: {}",
+            diagnose(&got, expected)
+        )
+    };
+    if got.len() > expected.len() {
+        // More than was sent: a wrong value, shown without a timeline.
+        assert!(got == expected, "{}", message());
+    }
+    // Missing or out of order: when each feed was read shows why.
+    timeline::assert(got == expected, &recorded, Some(&should), message);
+    timeline::assert_eq(took, ends_at_ms, &recorded, Some(&should), || {
+        format!(
+            "merge_feeds took {took:?} of virtual time; the last message arrives at {ends_at}ms \
+             and both feeds end then"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -111,13 +160,8 @@ async fn the_short_feed_ends_first() {
         "south",
         &[(20, "s1"), (30, "s2"), (70, "s3"), (60, "s4"), (70, "s5")],
     );
-    let (timeline, took) = merge(north, south).await;
-    assert_timeline(
-        &timeline,
-        &["s1", "n1", "s2", "n2", "s3", "s4", "s5"],
-        took,
-        250,
-    );
+    let merged = merge(north, south).await;
+    assert_timeline(merged, &["s1", "n1", "s2", "n2", "s3", "s4", "s5"], 250);
 }
 
 #[tokio::test(start_paused = true)]
@@ -125,14 +169,14 @@ async fn the_other_feed_ends_first() {
     // east: 15, 45, 100, 190;  west: 40 (then ends).
     let east = feed("east", &[(15, "e1"), (30, "e2"), (55, "e3"), (90, "e4")]);
     let west = feed("west", &[(40, "w1")]);
-    let (timeline, took) = merge(east, west).await;
-    assert_timeline(&timeline, &["e1", "w1", "e2", "e3", "e4"], took, 190);
+    let merged = merge(east, west).await;
+    assert_timeline(merged, &["e1", "w1", "e2", "e3", "e4"], 190);
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_empty_feed() {
     let quiet = feed("quiet", &[]);
     let chatty = feed("chatty", &[(5, "c1"), (5, "c2"), (5, "c3")]);
-    let (timeline, took) = merge(quiet, chatty).await;
-    assert_timeline(&timeline, &["c1", "c2", "c3"], took, 15);
+    let merged = merge(quiet, chatty).await;
+    assert_timeline(merged, &["c1", "c2", "c3"], 15);
 }

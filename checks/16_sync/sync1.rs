@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 
@@ -95,6 +96,92 @@ impl Disk for TestDisk {
         self.record(Op::Sync);
         tokio::time::sleep(self.sync_time).await;
     }
+}
+
+/// The lines written (at `writes` ms; `before` of them before the flusher started), and each
+/// save and sync of the disk (`ops`: start and kind, as the disk logged them or as expected).
+fn disk_run(
+    writes: &[u64],
+    ops: &[(Duration, bool)],
+    (save_time, sync_time): (u64, u64),
+) -> Timeline {
+    let run = Timeline::new();
+    run.declare_instants("write");
+    for &at in writes {
+        run.instant_at("write", MS(at));
+    }
+    let mut end = writes.iter().map(|&at| MS(at)).max().unwrap_or_default();
+    for &(at, save) in ops {
+        let (label, took) = if save {
+            ("save", save_time)
+        } else {
+            ("sync", sync_time)
+        };
+        run.span_at(label, at, at + MS(took));
+        end = end.max(at + MS(took));
+    }
+    run.end_at(end);
+    run
+}
+
+/// The disk's operations as the flusher should ask for them, with lines written at `writes`
+/// ms (those at 0 before it started), until the last write is saved and the disk synced:
+/// a batch is saved when there is one, the disk synced when there is none, and then the
+/// flusher waits for the next line (at once if one came during the sync).
+fn expected_ops(writes: &[u64], (save_time, sync_time): (u64, u64)) -> Vec<(Duration, bool)> {
+    let (mut ops, mut t, mut taken) = (Vec::new(), 0, 0);
+    loop {
+        let due = writes.iter().filter(|&&at| at <= t).count();
+        if due > taken {
+            taken = due;
+            ops.push((MS(t), true));
+            t += save_time;
+            continue;
+        }
+        ops.push((MS(t), false));
+        t += sync_time;
+        match writes.iter().copied().filter(|&at| at > t).min() {
+            _ if writes.iter().filter(|&&at| at <= t).count() > taken => {}
+            Some(next) => t = next,
+            None => return ops,
+        }
+    }
+}
+
+/// What the disk was asked to do, and what it should have been, as two timelines on one
+/// axis.
+fn disk_runs(disk: &TestDisk, writes: &[u64], times: (u64, u64)) -> (Timeline, Timeline) {
+    let ops: Vec<(Duration, bool)> = disk
+        .ops
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(at, op)| (*at, matches!(op, Op::Save(_))))
+        .collect();
+    (
+        disk_run(writes, &ops, times),
+        disk_run(writes, &expected_ops(writes, times), times),
+    )
+}
+
+type Saves = Vec<(Duration, Vec<String>)>;
+
+/// `assert_eq!` of the saves: saves at other times show the disk's run next to the expected
+/// one; the right times with other batches are a wrong value, shown plainly.
+#[track_caller]
+fn assert_saves(
+    (saves, expected): (&Saves, &Saves),
+    disk: &TestDisk,
+    writes: &[u64],
+    times: (u64, u64),
+    message: impl FnOnce() -> String,
+) {
+    let when = |saves: &Saves| -> Vec<Duration> { saves.iter().map(|(at, _)| *at).collect() };
+    if when(saves) == when(expected) {
+        assert_eq!(saves, expected, "{}", message());
+    }
+    let (recorded, should) = disk_runs(disk, writes, times);
+    timeline::assert_eq(saves, expected, &recorded, Some(&should), message);
 }
 
 /// Counts the polls of the future it wraps, and stops a future that spins.
@@ -193,6 +280,7 @@ async fn a_line_written_while_the_disk_syncs_is_saved_when_the_sync_ends() {
         let disk = run.still_running().await;
         let saves = disk.saves();
         let syncs = disk.syncs();
+        let (recorded, expected) = disk_runs(&disk, &[write_at], (10, sync_time));
         assert_eq!(
             syncs.first(),
             Some(&Duration::ZERO),
@@ -200,13 +288,17 @@ async fn a_line_written_while_the_disk_syncs_is_saved_when_the_sync_ends() {
              {syncs:?}"
         );
         let Some((saved_at, batch)) = saves.first().cloned() else {
-            panic!(
-                "{line:?} was written at {write_at}ms, while the idle flusher was syncing the \
-                 disk (0 to {sync_time}ms), and 400ms later it was still not saved. \
-                 `notify_waiters` wakes only the tasks already waiting; the flusher was not \
-                 waiting yet, so that nudge was lost and it sleeps next to the line. Use a \
-                 nudge that is remembered (`notify_one` leaves a permit), or register the \
-                 `Notified` before taking the lines"
+            timeline::fail(
+                format_args!(
+                    "{line:?} was written at {write_at}ms, while the idle flusher was syncing \
+                     the disk (0 to {sync_time}ms), and 400ms later it was still not saved. \
+                     `notify_waiters` wakes only the tasks already waiting; the flusher was not \
+                     waiting yet, so that nudge was lost and it sleeps next to the line. Use a \
+                     nudge that is remembered (`notify_one` leaves a permit), or register the \
+                     `Notified` before taking the lines"
+                ),
+                &recorded,
+                Some(&expected),
             );
         };
         assert_eq!(
@@ -214,15 +306,15 @@ async fn a_line_written_while_the_disk_syncs_is_saved_when_the_sync_ends() {
             [line.clone()],
             "the first save was {batch:?}; expected just the line written, {line:?}"
         );
-        assert_eq!(
-            saved_at,
-            MS(sync_time),
-            "{line:?}, written at {write_at}ms while the disk synced (0 to {sync_time}ms), was \
-             saved at {saved_at:?}; it should be saved as soon as the sync ended, at \
-             {sync_time}ms. A timer that wakes the flusher now and then only hides the lost \
-             nudge: make the nudge itself reach the flusher (`notify_one`, or a `Notified` \
-             registered before the lines are taken)"
-        );
+        timeline::assert_eq(saved_at, MS(sync_time), &recorded, Some(&expected), || {
+            format!(
+                "{line:?}, written at {write_at}ms while the disk synced (0 to {sync_time}ms), \
+                 was saved at {saved_at:?}; it should be saved as soon as the sync ended, at \
+                 {sync_time}ms. A timer that wakes the flusher now and then only hides the lost \
+                 nudge: make the nudge itself reach the flusher (`notify_one`, or a `Notified` \
+                 registered before the lines are taken)"
+            )
+        });
     }
 }
 
@@ -241,12 +333,14 @@ async fn lines_written_during_a_save_go_in_the_next_batch() {
         (MS(20), lines(&["login bob", "logout alice"])),
         (MS(61), lines(&["login carol"])),
     ];
-    assert_eq!(
-        saves, expected,
-        "the saves (start time, batch) were {saves:?}; expected {expected:?}. A line written \
-         while the flusher waits is saved at once; lines written during a save (10ms each) are \
-         saved together, as soon as that save ends"
-    );
+    let writes = [10, 13, 17, 61];
+    assert_saves((&saves, &expected), &disk, &writes, (10, 4), || {
+        format!(
+            "the saves (start time, batch) were {saves:?}; expected {expected:?}. A line \
+             written while the flusher waits is saved at once; lines written during a save \
+             (10ms each) are saved together, as soon as that save ends"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -259,11 +353,12 @@ async fn lines_written_before_the_flusher_starts_are_saved_at_once() {
     let disk = run.still_running().await;
     let saves = disk.saves();
     let expected = vec![(Duration::ZERO, lines(&["boot", "mount /var"]))];
-    assert_eq!(
-        saves, expected,
-        "the saves (start time, batch) were {saves:?}; expected {expected:?}: the flusher \
-         should save what the buffer already holds as soon as it starts"
-    );
+    assert_saves((&saves, &expected), &disk, &[0, 0], (6, 3), || {
+        format!(
+            "the saves (start time, batch) were {saves:?}; expected {expected:?}: the flusher \
+             should save what the buffer already holds as soon as it starts"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
@@ -282,9 +377,10 @@ async fn an_idle_flusher_sleeps_until_a_line_is_written() {
     let disk = run.still_running().await;
     let saves = disk.saves();
     let expected = vec![(MS(1_037), lines(&["rotate"]))];
-    assert_eq!(
-        saves, expected,
-        "the saves (start time, batch) were {saves:?}; expected {expected:?}: a line written \
-         to an idle flusher is saved at once, not at its next look"
-    );
+    assert_saves((&saves, &expected), &disk, &[1_037], (10, 4), || {
+        format!(
+            "the saves (start time, batch) were {saves:?}; expected {expected:?}: a line \
+             written to an idle flusher is saved at once, not at its next look"
+        )
+    });
 }

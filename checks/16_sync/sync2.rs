@@ -27,6 +27,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::{InFlight, watchdog};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -36,15 +37,19 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// A store whose uploads take a millisecond per byte; it refuses some files and panics on
 /// others.
 struct TestStore {
+    /// The uploads in flight over time (the permits are the limit).
+    recorded: Timeline,
     in_flight: InFlight,
     refuse: HashSet<String>,
     panic_on: HashSet<String>,
 }
 
 impl TestStore {
-    fn new(refuse: &[&str], panic_on: &[&str]) -> Self {
+    fn new(permits: usize, refuse: &[&str], panic_on: &[&str]) -> Self {
+        let recorded = Timeline::new();
         TestStore {
-            in_flight: InFlight::default(),
+            in_flight: recorded.in_flight("in flight", Some(permits)),
+            recorded,
             refuse: refuse.iter().map(|s| s.to_string()).collect(),
             panic_on: panic_on.iter().map(|s| s.to_string()).collect(),
         }
@@ -79,6 +84,31 @@ fn greedy(spec: &[(&str, usize)], permits: usize) -> Duration {
         free_at[slot] += ms;
     }
     Duration::from_millis(*free_at.iter().max().unwrap() as u64)
+}
+
+/// The uploads in flight under a greedy schedule over `permits`, as a timeline.
+fn greedy_run(spec: &[(&str, usize)], permits: usize) -> Timeline {
+    let mut free_at = vec![0; permits];
+    let mut changes: Vec<(usize, i32)> = Vec::new();
+    for &(_, ms) in spec {
+        let slot = (0..permits).min_by_key(|&i| free_at[i]).unwrap();
+        changes.push((free_at[slot], 1));
+        free_at[slot] += ms;
+        changes.push((free_at[slot], -1));
+    }
+    // At one instant, the uploads ending before those starting.
+    changes.sort();
+    let expected = Timeline::new();
+    let mut count = 0;
+    for (i, &(at, change)) in changes.iter().enumerate() {
+        count += change;
+        if changes.get(i + 1).is_none_or(|next| next.0 != at) {
+            let at = Duration::from_millis(at as u64);
+            expected.count_at("in flight", Some(permits), at, count as usize);
+        }
+    }
+    expected.end_at(greedy(spec, permits));
+    expected
 }
 
 /// Runs `upload_all` under a watchdog that explains a hang by the permits left.
@@ -133,27 +163,31 @@ async fn never_more_uploads_at_once_than_permits_and_free_ones_are_reused() {
         ("h", 30),
         ("i", 20),
     ];
-    let store = Arc::new(TestStore::new(&[], &[]));
+    let store = Arc::new(TestStore::new(3, &[], &[]));
     let slots = Arc::new(Semaphore::new(3));
     let (results, took) = run(&store, &slots, &spec).await;
+    store.recorded.end_at(took);
     assert_eq!(
         results,
         vec![Ok(()); spec.len()],
         "upload_all gave {results:?}; every file should have been stored"
     );
     let peak = store.in_flight.peak();
-    assert_eq!(
-        peak, 3,
-        "at most {peak} uploads were in flight at once, with 3 permits; expected exactly 3: \
-         a permit must be held for as long as its upload runs (not dropped when the loop body \
-         ends), and all three must be used"
-    );
+    let schedule = greedy_run(&spec, 3);
+    timeline::assert_eq(peak, 3, &store.recorded, Some(&schedule), || {
+        format!(
+            "at most {peak} uploads were in flight at once, with 3 permits; expected exactly 3: \
+             a permit must be held for as long as its upload runs (not dropped when the loop \
+             body ends), and all three must be used"
+        )
+    });
     let expected = greedy(&spec, 3);
-    assert_eq!(
-        took, expected,
-        "the uploads took {took:?} of virtual time; with 3 permits, each file starting as soon \
-         as a permit is free, they take {expected:?}"
-    );
+    timeline::assert_eq(took, expected, &store.recorded, Some(&schedule), || {
+        format!(
+            "the uploads took {took:?} of virtual time; with 3 permits, each file starting as \
+             soon as a permit is free, they take {expected:?}"
+        )
+    });
     assert_pool_intact(&slots, 3, "nine successful uploads");
 }
 
@@ -168,6 +202,7 @@ async fn failed_uploads_give_their_permits_back() {
         ("logo.svg", 35),
     ];
     let store = Arc::new(TestStore::new(
+        2,
         &["report.pdf.part", "scan.tiff.part", "draft.odt.part"],
         &[],
     ));
@@ -186,12 +221,20 @@ async fn failed_uploads_give_their_permits_back() {
         "upload_all gave {results:?}; expected each file's own outcome, in input order, with \
          the store's error for the refused ones"
     );
-    assert_eq!(
+    store.recorded.end_at(took);
+    let schedule = greedy_run(&spec, 2);
+    timeline::assert_eq(
         took,
         greedy(&spec, 2),
-        "the uploads took {took:?} of virtual time; with 2 permits, each file starting as soon \
-         as a permit is free (a failed upload frees its permit too), they take {:?}",
-        greedy(&spec, 2)
+        &store.recorded,
+        Some(&schedule),
+        || {
+            format!(
+                "the uploads took {took:?} of virtual time; with 2 permits, each file starting as \
+             soon as a permit is free (a failed upload frees its permit too), they take {:?}",
+                greedy(&spec, 2)
+            )
+        },
     );
     assert_pool_intact(&slots, 2, "three failed and three successful uploads");
 }
@@ -204,7 +247,7 @@ async fn a_panicking_upload_gives_its_permit_back() {
         ("three.bin", 8),
         ("four.bin", 17),
     ];
-    let store = Arc::new(TestStore::new(&[], &["one.bin"]));
+    let store = Arc::new(TestStore::new(1, &[], &["one.bin"]));
     let slots = Arc::new(Semaphore::new(1));
     let (results, _) = run(&store, &slots, &spec).await;
     assert!(
@@ -219,7 +262,7 @@ async fn a_panicking_upload_gives_its_permit_back() {
 async fn the_permits_are_shared_with_other_uploaders() {
     let first = [("a1", 20), ("a2", 20), ("a3", 20), ("a4", 20)];
     let second = [("b1", 20), ("b2", 20), ("b3", 20), ("b4", 20)];
-    let store = Arc::new(TestStore::new(&[], &[]));
+    let store = Arc::new(TestStore::new(3, &[], &[]));
     let slots = Arc::new(Semaphore::new(3));
     let ((one, _), (two, _)) = watchdog(LIMIT, "two upload_all calls sharing a semaphore", async {
         tokio::join!(run(&store, &slots, &first), run(&store, &slots, &second))
@@ -230,13 +273,15 @@ async fn the_permits_are_shared_with_other_uploaders() {
         "the two uploaders gave {one:?} and {two:?}; every file should have been stored"
     );
     let peak = store.in_flight.peak();
-    assert_eq!(
-        peak, 3,
-        "two uploaders sharing a semaphore of 3 permits had {peak} uploads in flight at once; \
+    let schedule = greedy_run(&[first, second].concat(), 3);
+    timeline::assert_eq(peak, 3, &store.recorded, Some(&schedule), || {
+        format!(
+            "two uploaders sharing a semaphore of 3 permits had {peak} uploads in flight at once; \
          the permits are the limit for the whole program, so together they must never exceed \
          3. Take the permits from the semaphore `upload_all` is given, not from a pool of its \
          own"
-    );
+        )
+    });
     assert_pool_intact(&slots, 3, "two uploaders");
 }
 
@@ -251,7 +296,7 @@ async fn a_task_is_spawned_only_once_a_permit_is_free() {
         ("u", 50),
         ("v", 50),
     ];
-    let store = Arc::new(TestStore::new(&[], &[]));
+    let store = Arc::new(TestStore::new(2, &[], &[]));
     let slots = Arc::new(Semaphore::new(2));
     let metrics = tokio::runtime::Handle::current().metrics();
     let before = metrics.num_alive_tasks();

@@ -30,6 +30,7 @@ use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader, DuplexStream, ReadBuf};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep};
@@ -216,14 +217,21 @@ fn assert_every_client_told(clients: &mut [Client], took: Duration) {
             client.name
         );
     }
-    assert_eq!(
-        took,
-        Duration::ZERO,
-        "serve returned {took:?} of virtual time after its shutdown future completed; with \
-         every connection idle it should return at once, at the very instant of shutdown. Is \
-         something waiting a fixed time, or checking for shutdown now and then instead of \
-         awaiting the future?"
-    );
+    // From the shutdown on: serve until it returned.
+    let (recorded, expected) = (Timeline::new(), Timeline::new());
+    for (run, returned) in [(&recorded, took), (&expected, Duration::ZERO)] {
+        run.instant_at("shutdown", Duration::ZERO);
+        run.span_at("serve", Duration::ZERO, returned);
+        run.end_at(returned);
+    }
+    timeline::assert_eq(took, Duration::ZERO, &recorded, Some(&expected), || {
+        format!(
+            "serve returned {took:?} of virtual time after its shutdown future completed; with \
+             every connection idle it should return at once, at the very instant of shutdown. \
+             Is something waiting a fixed time, or checking for shutdown now and then instead \
+             of awaiting the future?"
+        )
+    });
     let alive = tokio::runtime::Handle::current()
         .metrics()
         .num_alive_tasks();

@@ -26,6 +26,7 @@ use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use tokio::io::{AsyncRead, AsyncWriteExt, DuplexStream, ReadBuf};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep, sleep_until};
@@ -127,8 +128,28 @@ fn assert_not_returned<S>(run: &Run<'_, S>, when: &str) {
     }
 }
 
-/// What the checks expect of serve's return.
-fn assert_returned<S>(run: &Run<'_, S>, took: Duration, cut_off: &[&str], why: &str) {
+/// From shutdown on: the grace period, each job in flight until it is done or serve returns
+/// (`in_flight`: its name, and how long after shutdown it would be done), and serve.
+fn after_shutdown(in_flight: &[(&str, u64)], returned: Duration) -> Timeline {
+    let run = Timeline::new();
+    run.span_at("grace", Duration::ZERO, GRACE);
+    for &(job, done) in in_flight {
+        run.span_at(job, Duration::ZERO, ms(done).min(returned));
+    }
+    run.span_at("serve", Duration::ZERO, returned);
+    run.end_at(returned);
+    run
+}
+
+/// What the checks expect of serve's return; `in_flight` lists the jobs in flight at
+/// shutdown, each with how long after it it would be done.
+fn assert_returned<S>(
+    run: &Run<'_, S>,
+    took: Duration,
+    cut_off: &[&str],
+    why: &str,
+    in_flight: &[(&str, u64)],
+) {
     let Some((got_took, got_cut_off)) = &run.returned else {
         panic!(
             "serve had not returned 30s of virtual time after shutdown, although the grace \
@@ -139,27 +160,43 @@ fn assert_returned<S>(run: &Run<'_, S>, took: Duration, cut_off: &[&str], why: &
     };
     let got_took: Duration = *got_took;
     let got_cut_off: Vec<String> = got_cut_off.clone();
+    let (recorded, expected) = (
+        after_shutdown(in_flight, got_took),
+        after_shutdown(in_flight, took),
+    );
     if got_took > took && got_took > GRACE {
-        panic!(
-            "serve returned {got_took:?} after shutdown; the grace period is {GRACE:?}: the jobs \
-             in flight at shutdown get that long, and no longer ({why}). Does serve wait for \
-             every job, however long it takes? Wait with a deadline \
-             (`tokio::time::timeout(GRACE, ..)`), then stop the connections still running"
+        timeline::fail(
+            format_args!(
+                "serve returned {got_took:?} after shutdown; the grace period is {GRACE:?}: the \
+                 jobs in flight at shutdown get that long, and no longer ({why}). Does serve \
+                 wait for every job, however long it takes? Wait with a deadline \
+                 (`tokio::time::timeout(GRACE, ..)`), then stop the connections still running"
+            ),
+            &recorded,
+            Some(&expected),
         );
     }
     if got_took > took {
-        panic!(
-            "serve returned {got_took:?} after shutdown; {why}, so it should have returned after \
-             {took:?}. Does it wait out the whole grace period even when the work is done \
-             sooner? Race the waiting against the deadline, so that whichever comes first ends \
-             it"
+        timeline::fail(
+            format_args!(
+                "serve returned {got_took:?} after shutdown; {why}, so it should have returned \
+                 after {took:?}. Does it wait out the whole grace period even when the work is \
+                 done sooner? Race the waiting against the deadline, so that whichever comes \
+                 first ends it"
+            ),
+            &recorded,
+            Some(&expected),
         );
     }
     if got_took < took {
-        panic!(
-            "serve returned {got_took:?} after shutdown, reporting {got_cut_off:?} cut off; {why}, \
-             so it should have returned after {took:?}. The jobs in flight get a grace period \
-             of {GRACE:?}: cut off only what is still running when it is over"
+        timeline::fail(
+            format_args!(
+                "serve returned {got_took:?} after shutdown, reporting {got_cut_off:?} cut off; \
+                 {why}, so it should have returned after {took:?}. The jobs in flight get a \
+                 grace period of {GRACE:?}: cut off only what is still running when it is over"
+            ),
+            &recorded,
+            Some(&expected),
         );
     }
     assert_eq!(
@@ -258,6 +295,9 @@ async fn jobs_past_the_deadline_are_cut_off_and_reported() {
         GRACE,
         &["nia-export", "oz-backup"],
         "nia-export and oz-backup were to run until long after the grace period",
+        // Shutdown at 1000ms: lu-index (0 + 1730ms), nia-export (200 + 6000ms) and oz-backup
+        // (900 + 2500ms) are in flight.
+        &[("lu-index", 730), ("nia-export", 5200), ("oz-backup", 2400)],
     );
     for client in [&mut long, &mut overdue] {
         let when = format!("when serve returned (job {} cut off)", client.name());
@@ -295,6 +335,8 @@ async fn when_every_job_ends_within_the_grace_serve_returns_then() {
         ms(1220),
         &[],
         "every job in flight at shutdown was done 1220ms after it",
+        // Shutdown at 250ms: rhea-sum (0 + 650ms) and sven-zip (150 + 1320ms) are in flight.
+        &[("rhea-sum", 400), ("sven-zip", 1220)],
     );
     assert_heard(
         &mut a,
@@ -326,6 +368,7 @@ async fn an_idle_server_returns_at_once_with_nothing_cut_off() {
         Duration::ZERO,
         &[],
         "no job was in flight at shutdown",
+        &[],
     );
     assert_heard(&mut idle, GOODBYE, "when serve returned");
 }

@@ -25,6 +25,7 @@ use tokio::io::{
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -142,6 +143,40 @@ fn config(max_connections: usize, request_timeout_ms: u64) -> Config {
     }
 }
 
+/// Five clients of a server limited to 3: each from when it was served until it hung up
+/// (clients 2 and 1 at 70 and 130ms; the others stay), and the number served at once.
+fn five_clients(fourth: Duration, fifth: Duration) -> Timeline {
+    let run = Timeline::new();
+    let end = fourth.max(fifth).max(ms(130));
+    let served = [
+        (ms(0), Some(ms(130))),
+        (ms(0), Some(ms(70))),
+        (ms(0), None),
+        (fourth, None),
+        (fifth, None),
+    ];
+    let mut changes: Vec<(Duration, i32)> = Vec::new();
+    for (id, &(from, to)) in served.iter().enumerate() {
+        let label = format!("client {}", id + 1);
+        match to {
+            Some(to) => run.span_at(&label, from, to),
+            None => run.open_span_at(&label, from),
+        }
+        changes.push((from, 1));
+        changes.extend(to.map(|to| (to, -1)));
+    }
+    changes.sort();
+    let mut count = 0;
+    for (i, &(at, change)) in changes.iter().enumerate() {
+        count += change;
+        if changes.get(i + 1).is_none_or(|next| next.0 != at) {
+            run.count_at("served", Some(3), at, count as usize);
+        }
+    }
+    run.end_at(end);
+    run
+}
+
 /// Reads a client's next line; `None` if the server closed the connection.
 async fn next(client: &mut Client, within_ms: u64, why: &str) -> (Duration, Option<String>) {
     let line = client.line_within(ms(within_ms), why).await;
@@ -180,6 +215,8 @@ async fn at_most_the_limit_is_served_and_the_others_wait_their_turn() {
         let why = "it is waiting for a free slot, which never came";
         let ((), four, five) =
             tokio::join!(leaving, next(fourth, 1000, why), next(fifth, 1000, why));
+        let recorded = five_clients(four.0, five.0);
+        let expected = five_clients(ms(70), ms(130));
         for (id, (at, line), due) in [(4, four, 70), (5, five, 130)] {
             let Some(line) = line else {
                 panic!(
@@ -189,21 +226,22 @@ async fn at_most_the_limit_is_served_and_the_others_wait_their_turn() {
                 )
             };
             assert_eq!(line, "NIL", "client {id}'s GET");
-            assert!(
-                at == ms(due),
-                "client {id} was served at {at:?} of virtual time; with a limit of 3 \
+            timeline::assert(at == ms(due), &recorded, Some(&expected), || {
+                format!(
+                    "client {id} was served at {at:?} of virtual time; with a limit of 3 \
                  connections it must wait until a slot is free: clients 2 and 1 hang up at 70ms \
                  and 130ms, so clients 4 and 5 are served then. {}",
-                if at < ms(due) {
-                    "It was served too early: nothing held it back. Limit the connections with \
+                    if at < ms(due) {
+                        "It was served too early: nothing held it back. Limit the connections with \
                      a `Semaphore` whose permit is held as long as the connection is served: \
                      `acquire_owned` it in `serve` and move it into the connection's task (a \
                      permit dropped in the loop frees its slot at once)"
-                } else {
-                    "It was served late: a slot must go to the next connection as soon as the \
+                    } else {
+                        "It was served late: a slot must go to the next connection as soon as the \
                      permit is dropped"
-                }
-            );
+                    }
+                )
+            });
         }
     };
     watchdog(LIMIT, "the session", async {
