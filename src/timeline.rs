@@ -599,23 +599,49 @@ fn differences(timeline: &Timeline, axis: &Axis) -> Vec<Note> {
         return notes;
     };
     let find = |label: &str| expected.rows.iter().find(|row| row.label() == label);
-    let mut starts: Vec<(u64, Note)> = Vec::new();
+    let mut starts_at: Vec<(u64, Note)> = Vec::new();
     for row in &recorded.rows {
         match (row, find(row.label())) {
             (Row::Spans { label, spans }, Some(Row::Spans { spans: theirs, .. })) => {
-                let first = |spans: &[(u64, Option<u64>)]| spans.iter().map(|s| s.0).min();
-                if let (Some(mine), Some(theirs)) = (first(spans), first(theirs))
-                    && mine != theirs
-                {
-                    starts.push((
-                        mine,
-                        Note {
-                            col: axis.col(mine),
-                            text: format!(
-                                "{label} starts at {}; expected {}",
+                // Span by span in order of their starts: the first one that starts elsewhere
+                // (or is missing, or extra) is the difference.
+                let starts = |spans: &[(u64, Option<u64>)]| {
+                    let mut starts: Vec<u64> = spans.iter().map(|s| s.0).collect();
+                    starts.sort_unstable();
+                    starts
+                };
+                let (mine, theirs) = (starts(spans), starts(theirs));
+                let n = mine.len().max(theirs.len());
+                if let Some(i) = (0..n).find(|&i| mine.get(i) != theirs.get(i)) {
+                    let nth = if n > 1 {
+                        format!(" {}", i + 1)
+                    } else {
+                        String::new()
+                    };
+                    let (when, text) = match (mine.get(i), theirs.get(i)) {
+                        (Some(&mine), Some(&theirs)) => (
+                            mine,
+                            format!(
+                                "{label}{nth} starts at {}; expected {}",
                                 fmt_time(mine),
                                 fmt_time(theirs)
                             ),
+                        ),
+                        (Some(&mine), None) => (
+                            mine,
+                            format!("{label}{nth} starts at {}; expected none", fmt_time(mine)),
+                        ),
+                        (None, Some(&theirs)) => (
+                            theirs,
+                            format!("no {label}{nth}; expected from {}", fmt_time(theirs)),
+                        ),
+                        (None, None) => unreachable!("an index below the longer length"),
+                    };
+                    starts_at.push((
+                        when,
+                        Note {
+                            col: axis.col(when),
+                            text,
                         },
                     ));
                 }
@@ -648,7 +674,7 @@ fn differences(timeline: &Timeline, axis: &Axis) -> Vec<Note> {
                         ),
                         (None, None) => unreachable!("an index below the longer length"),
                     };
-                    starts.push((
+                    starts_at.push((
                         when,
                         Note {
                             col: axis.col(when),
@@ -660,8 +686,8 @@ fn differences(timeline: &Timeline, axis: &Axis) -> Vec<Note> {
             _ => {}
         }
     }
-    starts.sort_by_key(|(at, _)| *at);
-    notes.extend(starts.into_iter().take(1).map(|(_, note)| note));
+    starts_at.sort_by_key(|(at, _)| *at);
+    notes.extend(starts_at.into_iter().take(1).map(|(_, note)| note));
     if recorded.end_us != expected.end_us {
         notes.push(Note {
             col: axis.col(recorded.end_us),
