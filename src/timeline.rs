@@ -576,6 +576,43 @@ fn point(note: &Note, room: usize) -> String {
 
 /// What differs between the two runs, at most three things, in time order: a count above its
 /// limit, the first span that starts at another time, the first instant that differs, the end.
+/// The first of `mine` that differs from `theirs` (times in order), as a note's time and text:
+/// "tick 3 at 470ms; expected 500ms", with the number only where a row has several. `at` says
+/// how a time is read ("at", "starts at"), `missing` how a missing one is ("at", "from").
+fn first_difference(
+    label: &str,
+    mine: &[u64],
+    theirs: &[u64],
+    (at, missing): (&str, &str),
+) -> Option<(u64, String)> {
+    let n = mine.len().max(theirs.len());
+    let i = (0..n).find(|&i| mine.get(i) != theirs.get(i))?;
+    let nth = if n > 1 {
+        format!(" {}", i + 1)
+    } else {
+        String::new()
+    };
+    Some(match (mine.get(i), theirs.get(i)) {
+        (Some(&mine), Some(&theirs)) => (
+            mine,
+            format!(
+                "{label}{nth} {at} {}; expected {}",
+                fmt_time(mine),
+                fmt_time(theirs)
+            ),
+        ),
+        (Some(&mine), None) => (
+            mine,
+            format!("{label}{nth} {at} {}; expected none", fmt_time(mine)),
+        ),
+        (None, Some(&theirs)) => (
+            theirs,
+            format!("no {label}{nth}; expected {missing} {}", fmt_time(theirs)),
+        ),
+        (None, None) => unreachable!("an index below the longer length"),
+    })
+}
+
 fn differences(timeline: &Timeline, axis: &Axis) -> Vec<Note> {
     let mut notes = Vec::new();
     let recorded = &timeline.recorded;
@@ -603,85 +640,39 @@ fn differences(timeline: &Timeline, axis: &Axis) -> Vec<Note> {
     for row in &recorded.rows {
         match (row, find(row.label())) {
             (Row::Spans { label, spans }, Some(Row::Spans { spans: theirs, .. })) => {
-                // Span by span in order of their starts: the first one that starts elsewhere
-                // (or is missing, or extra) is the difference.
+                // Span by span in order of their starts.
                 let starts = |spans: &[(u64, Option<u64>)]| {
                     let mut starts: Vec<u64> = spans.iter().map(|s| s.0).collect();
                     starts.sort_unstable();
                     starts
                 };
-                let (mine, theirs) = (starts(spans), starts(theirs));
-                let n = mine.len().max(theirs.len());
-                if let Some(i) = (0..n).find(|&i| mine.get(i) != theirs.get(i)) {
-                    let nth = if n > 1 {
-                        format!(" {}", i + 1)
-                    } else {
-                        String::new()
-                    };
-                    let (when, text) = match (mine.get(i), theirs.get(i)) {
-                        (Some(&mine), Some(&theirs)) => (
-                            mine,
-                            format!(
-                                "{label}{nth} starts at {}; expected {}",
-                                fmt_time(mine),
-                                fmt_time(theirs)
-                            ),
-                        ),
-                        (Some(&mine), None) => (
-                            mine,
-                            format!("{label}{nth} starts at {}; expected none", fmt_time(mine)),
-                        ),
-                        (None, Some(&theirs)) => (
-                            theirs,
-                            format!("no {label}{nth}; expected from {}", fmt_time(theirs)),
-                        ),
-                        (None, None) => unreachable!("an index below the longer length"),
-                    };
-                    starts_at.push((
+                let differ = first_difference(
+                    label,
+                    &starts(spans),
+                    &starts(theirs),
+                    ("starts at", "from"),
+                );
+                starts_at.extend(differ.map(|(when, text)| {
+                    (
                         when,
                         Note {
                             col: axis.col(when),
                             text,
                         },
-                    ));
-                }
+                    )
+                }));
             }
             (Row::Instants { label, at }, Some(Row::Instants { at: theirs, .. })) => {
-                let differ = (0..at.len().max(theirs.len())).find(|&i| at.get(i) != theirs.get(i));
-                if let Some(i) = differ {
-                    // "tick 3" where a row has several, plain "photo 101" where it has one.
-                    let nth = if at.len().max(theirs.len()) > 1 {
-                        format!(" {}", i + 1)
-                    } else {
-                        String::new()
-                    };
-                    let (when, text) = match (at.get(i), theirs.get(i)) {
-                        (Some(&mine), Some(&theirs)) => (
-                            mine,
-                            format!(
-                                "{label}{nth} at {}; expected {}",
-                                fmt_time(mine),
-                                fmt_time(theirs)
-                            ),
-                        ),
-                        (Some(&mine), None) => (
-                            mine,
-                            format!("{label}{nth} at {}; expected none", fmt_time(mine)),
-                        ),
-                        (None, Some(&theirs)) => (
-                            theirs,
-                            format!("no {label}{nth}; expected at {}", fmt_time(theirs)),
-                        ),
-                        (None, None) => unreachable!("an index below the longer length"),
-                    };
-                    starts_at.push((
+                let differ = first_difference(label, at, theirs, ("at", "at"));
+                starts_at.extend(differ.map(|(when, text)| {
+                    (
                         when,
                         Note {
                             col: axis.col(when),
                             text,
                         },
-                    ));
-                }
+                    )
+                }));
             }
             _ => {}
         }
