@@ -15,6 +15,7 @@ use super::{Report, build_report};
 
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::{Instant, sleep};
 
@@ -29,8 +30,20 @@ async fn check(orders: Vec<u64>) {
     let total_time = ms(10 * orders.len() as u64);
     let expected_time = total_time.max(ms(50));
     let start = Instant::now();
+    // The total's task starts when a task is alive after a poll of build_report (the
+    // exercise's services keep no counters), and takes `total_time` from there.
+    let recorded = Timeline::new();
+    let mut spawned = None;
+    let looked = timeline::observe(build_report(orders.clone()), || {
+        let alive = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
+        if spawned.is_none() && alive > 0 {
+            spawned = Some(recorded.now());
+        }
+    });
     let (report, alive) = watchdog(LIMIT, "build_report", async {
-        tokio::join!(build_report(orders.clone()), async {
+        tokio::join!(looked, async {
             // Both the total and the count take at least 10ms: a millisecond in, the total's
             // task is running.
             sleep(ms(1)).await;
@@ -41,6 +54,15 @@ async fn check(orders: Vec<u64>) {
     })
     .await;
     let took = start.elapsed();
+    if let Some(at) = spawned {
+        recorded.span_at("total", at, (at + total_time).min(took));
+    }
+    recorded.span_at("report", Duration::ZERO, took);
+    recorded.end_at(took);
+    let expected = Timeline::new();
+    expected.span_at("total", Duration::ZERO, total_time);
+    expected.span_at("report", Duration::ZERO, expected_time);
+    expected.end_at(expected_time);
     let Report { customers, total } = report;
     let (customers, total): (usize, u64) = (customers, total);
     assert_eq!(
@@ -65,11 +87,12 @@ async fn check(orders: Vec<u64>) {
     } else {
         "the total and the customer count should run at the same time"
     };
-    assert_eq!(
-        took, expected_time,
-        "build_report took {took:?} of virtual time; the total takes {total_time:?} and the \
-         customer count 50ms, and side by side they take {expected_time:?}: {why}"
-    );
+    timeline::assert_eq(took, expected_time, &recorded, Some(&expected), || {
+        format!(
+            "build_report took {took:?} of virtual time; the total takes {total_time:?} and the \
+             customer count 50ms, and side by side they take {expected_time:?}: {why}"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
