@@ -23,6 +23,7 @@ use super::{Server, lookup_all};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::{Instant, sleep, timeout};
 
@@ -132,8 +133,20 @@ async fn every_lookup_runs_on_its_own_task_at_once() {
     let server = server();
     let ids: Vec<u32> = (1..=12).map(|i| i * 10).collect();
     let start = Instant::now();
+    // The tasks alive after each poll of lookup_all: each lookup takes 20ms on its task.
+    let recorded = Timeline::new();
+    let mut last = None;
+    let looked = timeline::observe(lookup_all(server.connect(), ids.clone()), || {
+        let alive = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
+        if last != Some(alive) {
+            recorded.count_at("tasks", None, recorded.now(), alive);
+            last = Some(alive);
+        }
+    });
     let (names, alive) = watchdog(LIMIT, "lookup_all", async {
-        tokio::join!(lookup_all(server.connect(), ids.clone()), async {
+        tokio::join!(looked, async {
             // Every lookup takes 20ms: a millisecond in, all their tasks should be running.
             sleep(Duration::from_millis(1)).await;
             tokio::runtime::Handle::current()
@@ -145,12 +158,23 @@ async fn every_lookup_runs_on_its_own_task_at_once() {
     let names: Vec<Option<String>> = names;
     let took = start.elapsed();
     assert_eq!(names.len(), ids.len());
-    assert_eq!(
+    recorded.end_at(took);
+    let expected = Timeline::new();
+    expected.count_at("tasks", None, Duration::ZERO, ids.len());
+    expected.count_at("tasks", None, Duration::from_millis(20), 0);
+    expected.end_at(Duration::from_millis(20));
+    timeline::assert_eq(
         took,
         Duration::from_millis(20),
-        "lookup_all of {} ids took {took:?} of virtual time; the 20ms lookups run side by side \
-         take 20ms: are the tasks awaited one by one as soon as each is spawned?",
-        ids.len()
+        &recorded,
+        Some(&expected),
+        || {
+            format!(
+                "lookup_all of {} ids took {took:?} of virtual time; the 20ms lookups run side \
+                 by side take 20ms: are the tasks awaited one by one as soon as each is spawned?",
+                ids.len()
+            )
+        },
     );
     assert_eq!(
         alive,
