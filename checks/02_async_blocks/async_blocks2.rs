@@ -18,10 +18,12 @@
 
 use super::total_size;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use std::sync::{Arc, Mutex};
+
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 use tokio::time::{Instant, sleep_until};
 
@@ -90,11 +92,39 @@ async fn no_pages_means_zero() {
     assert_eq!(got, 0, "total_size of no pages was {got}, expected 0");
 }
 
-#[tokio::test(start_paused = true)]
-async fn the_counter_grows_as_each_task_finishes() {
+/// The counter as the runtime last saw it, and the run: an instant each time it grew.
+type Growth = Arc<Mutex<Option<(Timeline, usize)>>>;
+
+/// Records an instant if the counter grew since the last look.
+fn look(total: &AtomicUsize, growth: &Growth) {
+    if let Some((recorded, last)) = growth.lock().unwrap().as_mut() {
+        let now = total.load(Ordering::SeqCst);
+        if now != *last {
+            recorded.instant("added");
+            *last = now;
+        }
+    }
+}
+
+// The tasks run on their own, so the counter is looked at each time the runtime goes idle,
+// before its paused clock moves on: each addition at the virtual time it was made.
+#[test]
+fn the_counter_grows_as_each_task_finishes() {
     // Pages of 5, 40 and 17 bytes take 22ms, 127ms and 58ms to measure.
     let sizes = [5, 40, 17];
     let total = Arc::new(AtomicUsize::new(0));
+    let growth = Growth::default();
+    let runtime = {
+        let (total, growth) = (Arc::clone(&total), Arc::clone(&growth));
+        timeline::runtime_looking(move || look(&total, &growth))
+    };
+    runtime.block_on(grows(sizes, total, growth));
+}
+
+async fn grows(sizes: [usize; 3], total: Arc<AtomicUsize>, growth: Growth) {
+    let recorded = Timeline::new();
+    recorded.declare_instants("added");
+    *growth.lock().unwrap() = Some((recorded.clone(), 0));
     let start = Instant::now();
     let work = total_size(pages(&sizes), Arc::clone(&total));
     let sample = async {
@@ -111,6 +141,16 @@ async fn the_counter_grows_as_each_task_finishes() {
         watchdog(LIMIT, "total_size", async { tokio::join!(work, sample) }).await;
     let got: usize = got;
     let took = start.elapsed();
+    look(&total, &growth);
+    recorded.end_at(took);
+    let slowest = latency(40);
+    let expected_run = Timeline::new();
+    let mut latencies = sizes.map(latency);
+    latencies.sort();
+    for at in latencies {
+        expected_run.instant_at("added", at);
+    }
+    expected_run.end_at(slowest);
     assert_eq!(
         alive,
         sizes.len(),
@@ -119,20 +159,28 @@ async fn the_counter_grows_as_each_task_finishes() {
         sizes.len()
     );
     let expected = [(23, 5), (59, 22)];
-    assert_eq!(
-        seen, expected,
-        "the counter read (ms, value) {seen:?} while the pages were measured; the 5-byte page is \
-         done at 22ms and the 17-byte page at 58ms, so it should read {expected:?}. Each task \
-         should add its size to the shared counter as soon as it has it (not return it to be \
-         added at the end), and all pages should be measured at the same time"
+    timeline::assert_eq(
+        &seen[..],
+        &expected[..],
+        &recorded,
+        Some(&expected_run),
+        || {
+            format!(
+                "the counter read (ms, value) {seen:?} while the pages were measured; the 5-byte \
+             page is done at 22ms and the 17-byte page at 58ms, so it should read {expected:?}. \
+             Each task should add its size to the shared counter as soon as it has it (not \
+             return it to be added at the end), and all pages should be measured at the same \
+             time"
+            )
+        },
     );
     assert_eq!(got, 62);
-    let slowest = latency(40);
-    assert_eq!(
-        took, slowest,
-        "total_size took {took:?} of virtual time; measured at the same time the pages take as \
-         long as the slowest, {slowest:?}: are they measured one after another?"
-    );
+    timeline::assert_eq(took, slowest, &recorded, Some(&expected_run), || {
+        format!(
+            "total_size took {took:?} of virtual time; measured at the same time the pages take \
+             as long as the slowest, {slowest:?}: are they measured one after another?"
+        )
+    });
 }
 
 #[tokio::test(start_paused = true)]
