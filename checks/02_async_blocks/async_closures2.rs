@@ -16,6 +16,7 @@ use super::retry;
 
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::{EventLog, watchdog};
 use tokio::time::Instant;
 
@@ -48,22 +49,42 @@ fn diagnose(got: &[Duration], expected: &[Duration], work: Duration) -> &'static
     }
 }
 
+/// The attempts starting at `starts`, each taking `work` (an instant each, if none), and
+/// retry returning at `end`.
+fn attempts_run(starts: &[Duration], work: Duration, end: Duration) -> Timeline {
+    let run = Timeline::new();
+    for &at in starts {
+        if work.is_zero() {
+            run.instant_at("attempt", at);
+        } else {
+            run.span_at("attempt", at, at + work);
+        }
+    }
+    run.end_at(end);
+    run
+}
+
 /// Runs `retry(attempts, ..)` with an operation that fails until call number `succeed_on`
 /// (never, if `None`) and takes `work` each time. Returns the result, the virtual time of each
-/// attempt's start, and when `retry` returned.
+/// attempt's start, when `retry` returned, and the run: each attempt, and the return.
 async fn run(
     attempts: u32,
     succeed_on: Option<usize>,
     work: Duration,
-) -> (Result<usize, String>, Vec<Duration>, Duration) {
+) -> (Result<usize, String>, Vec<Duration>, Duration, Timeline) {
     let log = EventLog::new();
     let start = Instant::now();
+    let recorded = Timeline::new();
     let result: Result<usize, String> = watchdog(
         LIMIT,
         "retry",
         retry(attempts, async || {
             log.record("attempt");
             let call = log.events().len();
+            let _span = (!work.is_zero()).then(|| recorded.span("attempt"));
+            if work.is_zero() {
+                recorded.instant("attempt");
+            }
             tokio::time::sleep(work).await;
             if Some(call) == succeed_on {
                 Ok(call)
@@ -74,26 +95,53 @@ async fn run(
     )
     .await;
     let times = log.timed_events().into_iter().map(|(at, _)| at).collect();
-    (result, times, start.elapsed())
+    let returned = start.elapsed();
+    recorded.end_at(returned);
+    (result, times, returned, recorded)
 }
 
-fn assert_attempts(what: &str, got: &[Duration], expected: &[Duration], work: Duration) {
-    assert_eq!(
-        got,
-        expected,
-        "{what}: the attempts started at {got:?} of virtual time, expected {expected:?}: {}",
-        diagnose(got, expected, work)
-    );
+/// `expected` and `end`: when the attempts should start, and retry return.
+fn assert_attempts(
+    what: &str,
+    got: &[Duration],
+    expected: &[Duration],
+    work: Duration,
+    recorded: &Timeline,
+    end: Duration,
+) {
+    let wanted = attempts_run(expected, work, end);
+    timeline::assert_eq(got, expected, recorded, Some(&wanted), || {
+        format!(
+            "{what}: the attempts started at {got:?} of virtual time, expected {expected:?}: {}",
+            diagnose(got, expected, work)
+        )
+    });
+}
+
+/// retry should have returned at `end`, after attempts starting at `expected`.
+fn assert_returned(
+    returned: Duration,
+    end: Duration,
+    expected: &[Duration],
+    work: Duration,
+    recorded: &Timeline,
+    message: impl FnOnce() -> String,
+) {
+    let wanted = attempts_run(expected, work, end);
+    timeline::assert_eq(returned, end, recorded, Some(&wanted), message);
 }
 
 #[tokio::test(start_paused = true)]
 async fn three_failures_back_off_100_then_200() {
-    let (result, times, returned) = run(3, None, Duration::ZERO).await;
+    let (result, times, returned, recorded) = run(3, None, Duration::ZERO).await;
+    let expected = [ms(0), ms(100), ms(300)];
     assert_attempts(
         "retry(3, ..) of an operation that always fails",
         &times,
-        &[ms(0), ms(100), ms(300)],
+        &expected,
         Duration::ZERO,
+        &recorded,
+        ms(300),
     );
     assert_eq!(
         result,
@@ -101,75 +149,118 @@ async fn three_failures_back_off_100_then_200() {
         "retry(3, ..) of an operation that always fails gave {result:?}; it should give the \
          last attempt's error"
     );
-    assert_eq!(
+    assert_returned(
         returned,
         ms(300),
-        "retry returned at {returned:?} of virtual time, but the last attempt failed at 300ms: \
-         there is no point waiting after the last attempt"
+        &expected,
+        Duration::ZERO,
+        &recorded,
+        || {
+            format!(
+                "retry returned at {returned:?} of virtual time, but the last attempt failed at \
+                 300ms: there is no point waiting after the last attempt"
+            )
+        },
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn five_failures_keep_doubling() {
-    let (result, times, returned) = run(5, None, Duration::ZERO).await;
+    let (result, times, returned, recorded) = run(5, None, Duration::ZERO).await;
     let expected = [ms(0), ms(100), ms(300), ms(700), ms(1500)];
     assert_attempts(
         "retry(5, ..) of an operation that always fails",
         &times,
         &expected,
         Duration::ZERO,
+        &recorded,
+        ms(1500),
     );
     assert_eq!(result, Err("failure 5".to_string()));
-    assert_eq!(
+    assert_returned(
         returned,
         ms(1500),
-        "retry returned at {returned:?}, but the last attempt failed at 1500ms: there is no \
-         point waiting after the last attempt"
+        &expected,
+        Duration::ZERO,
+        &recorded,
+        || {
+            format!(
+                "retry returned at {returned:?}, but the last attempt failed at 1500ms: there is \
+                 no point waiting after the last attempt"
+            )
+        },
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_success_stops_the_retries() {
-    let (result, times, returned) = run(4, Some(2), Duration::ZERO).await;
+    let (result, times, returned, recorded) = run(4, Some(2), Duration::ZERO).await;
+    let expected = [ms(0), ms(100)];
     assert_attempts(
         "retry(4, ..) of an operation that succeeds on its second call",
         &times,
-        &[ms(0), ms(100)],
+        &expected,
         Duration::ZERO,
+        &recorded,
+        ms(100),
     );
     assert_eq!(
         result,
         Ok(2),
         "the second call succeeded, so retry should return its value"
     );
-    assert_eq!(
+    assert_returned(
         returned,
         ms(100),
-        "retry should return as soon as an attempt succeeds"
+        &expected,
+        Duration::ZERO,
+        &recorded,
+        || "retry should return as soon as an attempt succeeds".to_string(),
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_single_attempt_does_not_wait() {
-    let (result, times, returned) = run(1, None, Duration::ZERO).await;
-    assert_attempts("retry(1, ..)", &times, &[ms(0)], Duration::ZERO);
+    let (result, times, returned, recorded) = run(1, None, Duration::ZERO).await;
+    let expected = [ms(0)];
+    assert_attempts(
+        "retry(1, ..)",
+        &times,
+        &expected,
+        Duration::ZERO,
+        &recorded,
+        ms(0),
+    );
     assert_eq!(result, Err("failure 1".to_string()));
-    assert_eq!(
+    assert_returned(
         returned,
         ms(0),
-        "retry(1, ..) returned at {returned:?}: with one attempt there is nothing to wait for"
+        &expected,
+        Duration::ZERO,
+        &recorded,
+        || {
+            format!(
+                "retry(1, ..) returned at {returned:?}: with one attempt there is nothing to \
+                 wait for"
+            )
+        },
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn the_wait_comes_after_each_attempt_ends() {
     // Each attempt takes 40ms; the backoff counts from when it failed.
-    let (_, times, returned) = run(3, None, ms(40)).await;
+    let (_, times, returned, recorded) = run(3, None, ms(40)).await;
+    let expected = [ms(0), ms(140), ms(380)];
     assert_attempts(
         "retry(3, ..) of a 40ms operation that always fails",
         &times,
-        &[ms(0), ms(140), ms(380)],
+        &expected,
         ms(40),
+        &recorded,
+        ms(420),
     );
-    assert_eq!(returned, ms(420));
+    assert_returned(returned, ms(420), &expected, ms(40), &recorded, || {
+        String::new()
+    });
 }
