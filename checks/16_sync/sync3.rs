@@ -23,6 +23,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::{InFlight, watchdog};
 use tokio::time::{Instant, sleep, sleep_until};
 
@@ -94,6 +95,31 @@ impl Replica for TestReplica {
     }
 }
 
+/// The reads in flight over time, from the reads `(start, end)`, on `timeline`.
+fn reads_in_flight(timeline: &Timeline, reads: &[(Duration, Duration)]) {
+    let mut changes: Vec<Duration> = reads.iter().flat_map(|&(s, e)| [s, e]).collect();
+    changes.sort();
+    changes.dedup();
+    timeline.count_at("reads", None, Duration::ZERO, 0);
+    for at in changes {
+        let n = reads.iter().filter(|&&(s, e)| s <= at && at < e).count();
+        timeline.count_at("reads", None, at, n);
+    }
+}
+
+/// The run as the replica logged it: each read and the batch (15ms from its start).
+fn replica_run(log: &Log, took: Duration) -> Timeline {
+    let recorded = Timeline::new();
+    for read in &log.reads {
+        recorded.span_at("read", read.start, read.end);
+    }
+    for &at in &log.batches {
+        recorded.span_at("batch", at, (at + MS(15)).min(took));
+    }
+    recorded.end_at(took);
+    recorded
+}
+
 fn values(list: &[Option<&str>]) -> Vec<Option<String>> {
     list.iter().map(|v| v.map(str::to_string)).collect()
 }
@@ -114,7 +140,7 @@ fn spawn_lookup(
 
 #[tokio::test(start_paused = true)]
 async fn lookups_read_together() {
-    let (replica, _log, in_flight) = TestReplica::new(&[
+    let (replica, log, in_flight) = TestReplica::new(&[
         ("ada", "analyst"),
         ("brian", "builder"),
         ("chen", "chemist"),
@@ -147,12 +173,37 @@ async fn lookups_read_together() {
         "the four lookups returned {results:?}; expected {expected:?}, read from the replica"
     );
     let peak = in_flight.peak();
-    assert!(
+    let recorded = Timeline::new();
+    let reads: Vec<(Duration, Duration)> = log
+        .lock()
+        .unwrap()
+        .reads
+        .iter()
+        .map(|r| (r.start, r.end))
+        .collect();
+    reads_in_flight(&recorded, &reads);
+    recorded.end_at(took);
+    // Each lookup reads its keys in turn, all four lookups at once.
+    let expected = Timeline::new();
+    let together: Vec<(Duration, Duration)> = [2, 1, 3, 2]
+        .into_iter()
+        .flat_map(|keys| (0..keys).map(|k| (MS(10 * k), MS(10 * k + 10))))
+        .collect();
+    reads_in_flight(&expected, &together);
+    expected.end_at(MS(30));
+    timeline::assert(
         took <= MS(30) && peak >= 4,
-        "four lookups of 2, 1, 3 and 2 keys (10ms per read) took {took:?} together, with at most \
-         {peak} read(s) in flight at any moment: the lookups waited for each other. A `Mutex` (or a \
-         write lock) lets one holder in at a time even when all of them only read; a read lock \
-         is shared, so the lookups read together and take as long as the longest one, 30ms"
+        &recorded,
+        Some(&expected),
+        || {
+            format!(
+                "four lookups of 2, 1, 3 and 2 keys (10ms per read) took {took:?} together, with at \
+             most {peak} read(s) in flight at any moment: the lookups waited for each other. A \
+             `Mutex` (or a write lock) lets one holder in at a time even when all of them only \
+             read; a read lock is shared, so the lookups read together and take as long as the \
+             longest one, 30ms"
+            )
+        },
     );
 }
 
@@ -214,7 +265,17 @@ async fn a_batch_waits_for_lookups_in_progress_and_later_lookups_see_it() {
          {late:?}; expected the batch's values, {after:?}: with Tokio's fair `RwLock`, readers \
          that come after a waiting writer go after it"
     );
+    let took = start.elapsed();
     let log = log.lock().unwrap();
+    let recorded = replica_run(&log, took);
+    // The early and short lookups read at once; the batch waits for them; the late lookup
+    // waits for the batch.
+    let expected = Timeline::new();
+    for (start, end) in [(0, 10), (0, 10), (10, 20), (35, 45), (45, 55)] {
+        expected.span_at("read", MS(start), MS(end));
+    }
+    expected.span_at("batch", MS(20), MS(35));
+    expected.end_at(MS(55));
     let Some(&batch_at) = log.batches.first() else {
         panic!("the batch was never applied to the replica");
     };
@@ -224,10 +285,15 @@ async fn a_batch_waits_for_lookups_in_progress_and_later_lookups_see_it() {
         .iter()
         .find(|r| r.start < batch_end && r.end > batch_at)
     {
-        panic!(
-            "a read of {:?} ran from {:?} to {:?}, while the batch was being applied \
-             ({batch_at:?} to {batch_end:?}): a batch needs the replica to itself (a write lock)",
-            read.key, read.start, read.end
+        timeline::fail(
+            format_args!(
+                "a read of {:?} ran from {:?} to {:?}, while the batch was being applied \
+                 ({batch_at:?} to {batch_end:?}): a batch needs the replica to itself (a write \
+                 lock)",
+                read.key, read.start, read.end
+            ),
+            &recorded,
+            Some(&expected),
         );
     }
     let busy_until = log
@@ -236,10 +302,16 @@ async fn a_batch_waits_for_lookups_in_progress_and_later_lookups_see_it() {
         .filter(|r| r.start < batch_at)
         .map(|r| r.end)
         .max();
-    assert_eq!(
+    timeline::assert_eq(
         Some(batch_at),
         busy_until,
-        "the batch started at {batch_at:?}; it should start as soon as the reads in progress \
-         are done ({busy_until:?}), no sooner and no later"
+        &recorded,
+        Some(&expected),
+        || {
+            format!(
+                "the batch started at {batch_at:?}; it should start as soon as the reads in \
+             progress are done ({busy_until:?}), no sooner and no later"
+            )
+        },
     );
 }
