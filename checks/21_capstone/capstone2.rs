@@ -21,6 +21,7 @@ use tokio::io::{
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use asynclings_support::timeline::{self, Timeline};
 use asynclings_support::watchdog;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -58,6 +59,8 @@ struct Client {
     lines: Lines<BufReader<ReadHalf<DuplexStream>>>,
     writer: WriteHalf<DuplexStream>,
     start: Instant,
+    /// The session's run (each line received, on the client's row) and the expected one.
+    run: Option<(Timeline, Timeline)>,
 }
 
 impl Client {
@@ -78,7 +81,20 @@ impl Client {
             lines: BufReader::new(reader).lines(),
             writer,
             start: Instant::now(),
+            run: None,
         }
+    }
+
+    /// Records each line the client receives on `recorded`; a line that does not come shows
+    /// it beside `expected`.
+    fn recording(mut self, recorded: &Timeline, expected: &Timeline) -> Self {
+        recorded.declare_instants(&self.label());
+        self.run = Some((recorded.clone(), expected.clone()));
+        self
+    }
+
+    fn label(&self) -> String {
+        format!("client {}", self.id)
     }
 
     /// Sends bytes to the server (waits while the connection's buffer is full).
@@ -92,13 +108,27 @@ impl Client {
     /// a panic with `why` when nothing comes within `limit` of virtual time.
     async fn line_within(&mut self, limit: Duration, why: &str) -> Option<String> {
         match tokio::time::timeout(limit, self.lines.next_line()).await {
-            Ok(Ok(line)) => line,
+            Ok(Ok(line)) => {
+                if let (Some((recorded, _)), Some(_)) = (&self.run, &line) {
+                    recorded.instant(&self.label());
+                }
+                line
+            }
             Ok(Err(err)) => panic!("client {} could not read: {err}", self.id),
-            Err(_) => panic!(
-                "client {} waited {limit:?} of virtual time for a line from the server and \
-                 got none: {why}",
-                self.id
-            ),
+            Err(_) => {
+                let message = format!(
+                    "client {} waited {limit:?} of virtual time for a line from the server and \
+                     got none: {why}",
+                    self.id
+                );
+                match &self.run {
+                    Some((recorded, expected)) => {
+                        recorded.end();
+                        timeline::fail(message, recorded, Some(expected))
+                    }
+                    None => panic!("{message}"),
+                }
+            }
         }
     }
 
@@ -141,9 +171,20 @@ const QUIET_ONE_5: &str = "client 5 connected first and is still connected, and 
 #[tokio::test(start_paused = true)]
 async fn a_quiet_client_holds_up_no_one() {
     let (connect, incoming) = mpsc::channel(16);
+    // Each client's lines as they come: 32 and 33 are answered at once, 31 when it asks.
+    let recorded = Timeline::new();
+    let expected = Timeline::new();
+    for (client, at) in [("client 31", 90), ("client 32", 0), ("client 33", 40)] {
+        expected.instant_at(client, ms(at));
+    }
+    expected.end_at(ms(90));
     let clients = async move {
-        let mut quiet = Client::connect(&connect, 31, 4096).await;
-        let mut busy = Client::connect(&connect, 32, 4096).await;
+        let mut quiet = Client::connect(&connect, 31, 4096)
+            .await
+            .recording(&recorded, &expected);
+        let mut busy = Client::connect(&connect, 32, 4096)
+            .await
+            .recording(&recorded, &expected);
         busy.send(&set("harbour", "full tide")).await;
         let reply = busy.line_within(ms(500), QUIET_ONE).await;
         assert_eq!(reply.as_deref(), Some("OK"), "client 32's SET");
@@ -154,7 +195,9 @@ async fn a_quiet_client_holds_up_no_one() {
         );
 
         tokio::time::sleep(ms(40)).await;
-        let mut late = Client::connect(&connect, 33, 4096).await;
+        let mut late = Client::connect(&connect, 33, 4096)
+            .await
+            .recording(&recorded, &expected);
         drop(connect);
         late.send(&get("harbour")).await;
         let reply = late.line_within(ms(500), QUIET_ONE).await;
@@ -242,11 +285,23 @@ async fn a_client_that_does_not_read_its_replies_holds_up_no_one() {
     let novel: String = (0..2000)
         .map(|i| char::from(b'a' + (i % 23) as u8))
         .collect();
+    // Client 5 reads only its SET's reply; client 6 is answered at once, before and after.
+    let recorded = Timeline::new();
+    let expected = Timeline::new();
+    expected.instant_at("client 5", ms(0));
+    for at in [0, 10, 10] {
+        expected.instant_at("client 6", ms(at));
+    }
+    expected.end_at(ms(10));
     let clients = async move {
         // Client 5's connection buffers 64 bytes each way, and it never reads: the server's
         // reply to its first GET fills the buffer, and the server's write waits for room.
-        let mut stuck = Client::connect(&connect, 5, 64).await;
-        let mut other = Client::connect(&connect, 6, 4096).await;
+        let mut stuck = Client::connect(&connect, 5, 64)
+            .await
+            .recording(&recorded, &expected);
+        let mut other = Client::connect(&connect, 6, 4096)
+            .await
+            .recording(&recorded, &expected);
         drop(connect);
         let reply: String = stuck.request(&set("novel", &novel)).await;
         assert_eq!(reply, "OK");
