@@ -587,10 +587,11 @@ fn first_difference(
 ) -> Option<(u64, String)> {
     let n = mine.len().max(theirs.len());
     let i = (0..n).find(|&i| mine.get(i) != theirs.get(i))?;
-    let nth = if n > 1 {
-        format!(" {}", i + 1)
-    } else {
-        String::new()
+    // "tick 3"; "client 6 #3" where the label ends in a number of its own.
+    let nth = match (n > 1, label.ends_with(|c: char| c.is_ascii_digit())) {
+        (false, _) => String::new(),
+        (true, false) => format!(" {}", i + 1),
+        (true, true) => format!(" #{}", i + 1),
     };
     Some(match (mine.get(i), theirs.get(i)) {
         (Some(&mine), Some(&theirs)) => (
@@ -808,6 +809,15 @@ mod tests {
             );
         }
         text
+    }
+
+    #[test]
+    fn the_nth_of_a_numbered_label_reads_apart_from_its_number() {
+        let (_, text) = first_difference("client 6", &[], &[0, 40], ("at", "at")).unwrap();
+        assert_eq!(text, "no client 6 #1; expected at 0ms");
+        let (_, text) =
+            first_difference("tick", &[10_000, 30_000], &[10_000, 20_000], ("at", "at")).unwrap();
+        assert_eq!(text, "tick 2 at 30ms; expected 20ms");
     }
 
     #[test]

@@ -166,7 +166,7 @@ const QUIET_ONE: &str = "client 31 connected first and has said nothing yet, and
      to end, serving one connection at a time? Give each connection a task of its own \
      (`tokio::spawn`, not awaited in the loop)";
 
-const QUIET_ONE_5: &str = "client 5 connected first and is still connected, and the server      did not answer client 6 meanwhile: is `serve` still waiting for client 5's connection      to end, serving one connection at a time? Give each connection a task of its own      (`tokio::spawn`, not awaited in the loop)";
+const QUIET_ONE_5: &str = "client 5 connected first and is still connected, and the server did not answer client 6 meanwhile: is `serve` still waiting for client 5's connection to end, serving one connection at a time? Give each connection a task of its own (`tokio::spawn`, not awaited in the loop)";
 
 #[tokio::test(start_paused = true)]
 async fn a_quiet_client_holds_up_no_one() {
