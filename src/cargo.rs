@@ -275,7 +275,13 @@ pub async fn build_many_reporting(
     bins: &[String],
     on_built: impl FnMut(usize),
 ) -> Result<HashMap<String, Build>> {
-    build_targets(wb, &wb.checks_package, "--test", bins, on_built).await
+    let mut cmd = cargo(wb, "build");
+    cmd.args(["--package", &wb.checks_package, "--keep-going"])
+        .arg("--message-format=json-diagnostic-rendered-ansi");
+    for bin in bins {
+        cmd.args(["--test", bin]);
+    }
+    collect_builds(wb, cmd, bins, on_built).await
 }
 
 /// Builds the learner's file of exercise `name` as the program it also is (its `main`): the
@@ -302,23 +308,6 @@ pub async fn build_program(wb: &Workbook, name: &str) -> Result<Build> {
 
 /// The package of a clone whose binaries are the learner's files.
 const EXERCISES_PACKAGE: &str = "exercises";
-
-/// Builds test targets `names` of `package` in one run.
-async fn build_targets(
-    wb: &Workbook,
-    package: &str,
-    flag: &str,
-    bins: &[String],
-    on_built: impl FnMut(usize),
-) -> Result<HashMap<String, Build>> {
-    let mut cmd = cargo(wb, "build");
-    cmd.args(["--package", package, "--keep-going"])
-        .arg("--message-format=json-diagnostic-rendered-ansi");
-    for bin in bins {
-        cmd.args([flag, bin]);
-    }
-    collect_builds(wb, cmd, bins, on_built).await
-}
 
 /// Runs the cargo build `cmd` of targets `bins`, and sorts its messages into one [`Build`] each.
 async fn collect_builds(

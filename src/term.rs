@@ -108,10 +108,10 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// `text` wrapped to the terminal's width when standard output is a terminal; as it is when
 /// it goes to a file or a pipe, whose reader wraps it.
 pub fn fit_stdout(text: &str) -> String {
-    let term = console::Term::stdout();
-    match term.size_checked() {
-        Some((_, cols)) if term.is_term() => wrap(text, usize::from(cols)).join("\n"),
-        _ => text.to_owned(),
+    if std::io::stdout().is_terminal() {
+        wrap(text, width()).join("\n")
+    } else {
+        text.to_owned()
     }
 }
 
